@@ -1,0 +1,110 @@
+"""Tyndau: the application factory, assembled from small configure_* steps."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask, g, render_template
+
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, htmx, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+        instance_path=os.environ.get("TYNDAU_INSTANCE", os.path.join(ROOT, "instance")),
+    )
+    app.config.from_mapping(load_config(app.instance_path, config))
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure_extensions(app)
+    configure_blueprints(app)
+    configure_request_hooks(app)
+    configure_templates(app)
+    configure_errors(app)
+    configure_cli(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    from portal.core.i18n import select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    import portal.models  # noqa: F401  (every model registered before migrations look)
+
+
+def configure_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts
+    from portal.applications.views import bp as applications
+    from portal.calendar_admin.views import bp as calendar_admin
+    from portal.events.views import bp as monitoring
+    from portal.main.views import bp as main
+
+    for bp in (main, accounts, applications, calendar_admin, monitoring):
+        app.register_blueprint(bp)
+
+
+def configure_request_hooks(app: Flask) -> None:
+    from portal.accounts.services import load_current_user
+
+    app.before_request(load_current_user)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        )
+        return response
+
+
+def configure_templates(app: Flask) -> None:
+    from flask_babel import get_locale
+    from flask_wtf.csrf import generate_csrf
+
+    from portal.core import i18n
+
+    app.jinja_env.filters["official_date"] = i18n.official_date
+    app.jinja_env.filters["official_datetime"] = i18n.official_datetime
+    app.jinja_env.filters["localized"] = i18n.localized
+
+    @app.context_processor
+    def inject():
+        return {
+            "current_user": g.get("user"),
+            "current_locale": str(get_locale() or "kk"),
+            "languages": app.config["LANGUAGES"],
+            "csrf_token": generate_csrf,
+        }
+
+
+def configure_errors(app: Flask) -> None:
+    for code in (400, 403, 404, 405, 413, 500, 503):
+        app.register_error_handler(code, lambda e, code=code: (render_template("errors.html", code=code), code))
+
+
+def configure_cli(app: Flask) -> None:
+    from portal.calendar_admin.cli import calendar_cli
+    from portal.deadlines.cli import deadlines_cli
+    from portal.demo.cli import demo_cli
+
+    for group in (calendar_cli, deadlines_cli, demo_cli):
+        app.cli.add_command(group)
+    try:  # the signatures module is built alongside; register it once it is there
+        from portal.signatures.cli import pki_cli, signature_cli
+    except ImportError:
+        return
+    app.cli.add_command(signature_cli)
+    app.cli.add_command(pki_cli)

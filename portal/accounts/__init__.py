@@ -1,0 +1,1 @@
+"""People, organisations and roles; log-in with a password."""

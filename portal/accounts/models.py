@@ -1,0 +1,66 @@
+"""Organisations (legal entities with a BIN) and the people who use the portal."""
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.core.types import UTCDateTime, utcnow
+from portal.extensions import db
+
+APPLICANT = "applicant"
+CLERK = "clerk"
+SIGNATORY = "signatory"
+SUPERVISOR = "supervisor"
+AUTHORITY = "authority"
+ADMIN = "admin"
+ROLES = (APPLICANT, CLERK, SIGNATORY, SUPERVISOR, AUTHORITY, ADMIN)
+STAFF_ROLES = (CLERK, SIGNATORY, SUPERVISOR, AUTHORITY, ADMIN)
+# Staff of the service provider who work on cases (the authority reads them, see complaints).
+PROVIDER_ROLES = (CLERK, SIGNATORY, SUPERVISOR)
+
+
+class Organization(db.Model):
+    """A legal entity (услугополучатель), identified by its BIN."""
+
+    __tablename__ = "organization"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bin: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    legal_address: Mapped[str] = mapped_column(String(500), default="")
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+
+class User(db.Model):
+    """A person with one role; applicants belong to an organisation."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLES!r}", name="role"),
+        CheckConstraint("role <> 'applicant' OR organization_id IS NOT NULL", name="applicant_org"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20))
+    iin: Mapped[str | None] = mapped_column(String(12))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    password_hash: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization | None] = relationship()
+
+    def set_password(self, password: str) -> None:
+        from flask import current_app
+
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role != APPLICANT

@@ -1,0 +1,60 @@
+"""Log-in and log-out."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal.accounts import services
+from portal.accounts.forms import LoginForm
+from portal.core.permissions import login_required, public
+
+bp = Blueprint("accounts", __name__)
+
+
+def home_for(user) -> str:
+    """Where each role starts its work."""
+    if user.role == "applicant":
+        return url_for("applications.cabinet")
+    if user.role == "admin":
+        return url_for("calendar_admin.exceptions")
+    return url_for("applications.queue")
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only local paths: never an open redirect to another site.
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.username.data, form.password.data)
+        if user is not None:
+            services.log_in(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        form.password.errors.append(_("Wrong username or password."))
+    status = 422 if form.errors else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    services.log_out()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return redirect(home_for(g.user))

@@ -1,0 +1,1 @@
+"""Applications for accreditation and re-issuance: intake, registration, the cabinet."""

@@ -1,0 +1,97 @@
+"""The Appendix 1 form with the facts of п.4, and the submission step."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, Form, FormField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Optional, ValidationError
+
+from portal.core.clock import now_utc
+
+from portal.applications.models import ACCREDITATION, REISSUE
+from portal.core.forms import LocalDateField, LocalDateTimeField, MultiCheckboxField, Required, bin_check, max_length
+
+MAX_BACKUPS = 5
+
+
+class ComplexForm(Form):
+    """One hardware-software complex: where it is, and its two dedicated channels."""
+
+    settlement = StringField(_l("Settlement"), validators=[max_length(200)])
+    address = StringField(_l("Address"), validators=[max_length(500)])
+    provider_1 = StringField(_l("Communication provider of the first channel"), validators=[max_length(200)])
+    provider_2 = StringField(_l("Communication provider of the second channel"), validators=[max_length(200)])
+
+
+class ApplicationForm(FlaskForm):
+    """Every field of Appendix 1 and what the mandatory conditions of п.4 are judged on."""
+
+    kind = RadioField(_l("What do you apply for"), choices=[
+        (ACCREDITATION, _l("Accreditation of a digital mining pool")),
+        (REISSUE, _l("Re-issuance of the accreditation certificate")),
+    ], default=ACCREDITATION, validators=[Required()])
+    legal_name = StringField(_l("Full name of the legal entity"), validators=[max_length(300)])
+    bin = StringField(_l("BIN"), validators=[bin_check])
+    legal_address = StringField(_l("Legal address"), validators=[max_length(500)])
+    pool_name = StringField(_l("Name of the digital mining pool"), validators=[max_length(300)])
+    main = FormField(ComplexForm, label=_l("Main hardware-software complex"))
+    backups = FieldList(FormField(ComplexForm), label=_l("Backup hardware-software complexes"),
+                        min_entries=1, max_entries=MAX_BACKUPS)
+    support_24_7 = BooleanField(_l("The pool's information system has 24/7 technical support and client requests"))
+    ui_languages = MultiCheckboxField(_l("Languages of the pool's user interface"), choices=[
+        ("kk", _l("Kazakh")), ("ru", _l("Russian")), ("en", _l("English"))])
+    security_act_number = StringField(_l("Number of the information-security test act"),
+                                      validators=[max_length(100)])
+    security_act_date = LocalDateField(_l("Date of the information-security test act"), validators=[Optional()])
+    state_service_integration = BooleanField(
+        _l("The pool is integrated with the state service for control of access to personal data"))
+    consent_secrets = BooleanField(
+        _l("I consent to the use of information constituting secrets protected by law contained in information systems"))
+    consent_personal_data = BooleanField(
+        _l("I consent to the collection and processing of personal data under the Law on personal data and their protection"))
+    reissue_certificate_number = StringField(_l("Number of the certificate to re-issue"), validators=[max_length(64)])
+    reissue_reason = TextAreaField(_l("Reason for re-issuance"), validators=[max_length(2000)])
+
+    save = SubmitField(_l("Save draft"))
+    add_backup = SubmitField(_l("Add a backup complex"))
+    next = SubmitField(_l("Save and continue to documents"))
+
+    def validate_complete(self) -> bool:
+        """The fields Appendix 1 cannot do without; checked when the applicant moves on."""
+        required = [self.legal_name, self.bin, self.main.form.settlement, self.main.form.address]
+        if self.kind.data == REISSUE:
+            required.append(self.reissue_certificate_number)
+        for field in required:
+            if not (field.data or "").strip() and not field.errors:
+                field.errors = [*field.errors, _l("This field is required.")]
+        return not self.errors
+
+
+class PaperIntakeForm(FlaskForm):
+    """A clerk opens a paper submission received at the chancellery; the rest is the usual form."""
+
+    kind = ApplicationForm.kind
+    bin = StringField(_l("BIN"), validators=[Required(), bin_check])
+    legal_name = StringField(_l("Full name of the legal entity"), validators=[Required(), max_length(300)])
+    received_at = LocalDateTimeField(_l("Received at the chancellery (date and time, Almaty)"),
+                                     validators=[Required()])
+
+    def validate_received_at(self, field):
+        if field.data and field.data > now_utc():
+            raise ValidationError(_l("The moment of receipt cannot be in the future."))
+
+
+class DocumentUploadForm(FlaskForm):
+    """One file for one item of the Appendix 2 item 8 list."""
+
+    code = StringField(validators=[Required(), max_length(64)])
+    expires_on = LocalDateField(_l("Valid until (if the document has an expiry date)"), validators=[Optional()])
+
+
+class SubmitApplicationForm(FlaskForm):
+    """The explicit, separate act of submitting."""
+
+    confirm_incomplete = BooleanField(
+        _l("I understand that an incomplete package gets a motivated refusal of further consideration (п.7), "
+           "and I submit it as it is"))
+    submit = SubmitField(_l("Submit the application"))

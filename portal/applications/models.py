@@ -1,0 +1,125 @@
+"""The application of Appendix 1 and the hardware-software complexes it declares (п.4)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.types import UTCDateTime, utcnow
+from portal.extensions import db
+
+ACCREDITATION = "accreditation"
+REISSUE = "reissue"
+KINDS = (ACCREDITATION, REISSUE)
+PORTAL = "portal"
+CHANCELLERY = "chancellery"
+ROUTES = (PORTAL, CHANCELLERY)
+
+DRAFT = "draft"
+REGISTERED = "registered"
+STATUSES = (DRAFT, REGISTERED)
+UI_LANGUAGES = ("kk", "ru", "en")
+
+
+class Application(db.Model):
+    """An application (заявление) for accreditation or re-issuance, from draft to decision."""
+
+    __tablename__ = "application"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
+        CheckConstraint(f"route IN {ROUTES!r}", name="route"),
+        Index("ix_application_org_status", "organization_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ACCREDITATION)
+    route: Mapped[str] = mapped_column(String(20), default=PORTAL)
+    status: Mapped[str] = mapped_column(String(30), default=DRAFT, index=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+
+    # Appendix 1: who asks, and where the pool's complex is.
+    legal_name: Mapped[str] = mapped_column(String(300), default="")
+    bin: Mapped[str] = mapped_column(String(12), default="")
+    legal_address: Mapped[str] = mapped_column(String(500), default="")
+    pool_name: Mapped[str] = mapped_column(String(300), default="")
+    # The facts the mandatory conditions of п.4 are judged on.
+    support_24_7: Mapped[bool] = mapped_column(default=False)
+    ui_languages: Mapped[str] = mapped_column(String(20), default="")
+    security_act_number: Mapped[str] = mapped_column(String(100), default="")
+    security_act_date: Mapped[date | None] = mapped_column(Date)
+    state_service_integration: Mapped[bool] = mapped_column(default=False)
+    # The two consents of Appendix 1.
+    consent_secrets: Mapped[bool] = mapped_column(default=False)
+    consent_personal_data: Mapped[bool] = mapped_column(default=False)
+    # Re-issuance: which certificate, and why.
+    reissue_certificate_number: Mapped[str] = mapped_column(String(64), default="")
+    reissue_reason: Mapped[str] = mapped_column(Text, default="")
+
+    # Registration (п.6, п.7): the moment of receipt and the registration day.
+    received_at = mapped_column(UTCDateTime)
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    law_version_id: Mapped[int | None] = mapped_column(ForeignKey("law_version.id"))
+    # Set by the sweeper when a deadline of the case is missed: the supervisor and the authority see it.
+    overdue_since = mapped_column(UTCDateTime)
+
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Optimistic lock: two people saving the same case cannot overwrite each other.
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+    organization = relationship("Organization")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    complexes: Mapped[list[Complex]] = relationship(
+        back_populates="application", order_by="Complex.position", cascade="all, delete-orphan"
+    )
+    documents = relationship("Document", back_populates="application", order_by="Document.id",
+                             cascade="all, delete-orphan")
+    deadlines = relationship("Deadline", back_populates="application", order_by="Deadline.due_at",
+                             cascade="all, delete-orphan")
+
+    @property
+    def procedure(self) -> str:
+        """The name of this case's procedure in rules.deadlines."""
+        return "reissue" if self.kind == REISSUE else "accreditation"
+
+    @property
+    def service_deadline(self):
+        """The term of the service (Appendix 2 item 3): when the result is due."""
+        return next((d for d in self.deadlines if d.code in ("service", "service_reissue")), None)
+
+    @property
+    def main_complex(self) -> Complex | None:
+        return next((c for c in self.complexes if c.role == "main"), None)
+
+    @property
+    def backup_complexes(self) -> list[Complex]:
+        return [c for c in self.complexes if c.role == "backup"]
+
+    @property
+    def ui_language_set(self) -> set[str]:
+        return {code for code in self.ui_languages.split(",") if code}
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT
+
+
+class Complex(db.Model):
+    """A hardware-software complex of the pool, main or backup, with its two channels (п.4 3–4)."""
+
+    __tablename__ = "complex"
+    __table_args__ = (CheckConstraint("role IN ('main', 'backup')", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    role: Mapped[str] = mapped_column(String(10))
+    settlement: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    provider_1: Mapped[str] = mapped_column(String(200), default="")
+    provider_2: Mapped[str] = mapped_column(String(200), default="")
+
+    application: Mapped[Application] = relationship(back_populates="complexes")

@@ -1,0 +1,204 @@
+"""Operations on applications: drafts, documents, submission and registration (п.5–п.7)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+
+from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organization
+from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
+from portal.calendar_admin.services import current_calendar
+from portal.core.clock import now_utc
+from portal.documents import services as documents
+from portal.events import services as events
+from portal.extensions import db
+from portal.law.services import law_for, law_in_force
+
+FIELDS = ("kind", "legal_name", "bin", "legal_address", "pool_name", "support_24_7", "security_act_number",
+          "security_act_date", "state_service_integration", "consent_secrets", "consent_personal_data",
+          "reissue_certificate_number", "reissue_reason")
+TEXT_FIELDS = {"kind", "legal_name", "bin", "legal_address", "pool_name", "security_act_number",
+               "reissue_certificate_number", "reissue_reason"}
+COMPLEX_FIELDS = ("settlement", "address", "provider_1", "provider_2")
+
+
+class AlreadySubmitted(Exception):
+    """The application left the draft stage: it can no longer be edited."""
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+def can_view(user, application: Application) -> bool:
+    """Applicants see their own organisation's cases; provider staff and the authority see filed ones."""
+    if user is None:
+        return False
+    if user.role == APPLICANT:
+        return application.organization_id == user.organization_id
+    if user.role in PROVIDER_ROLES:
+        return application.status != DRAFT or application.route == CHANCELLERY
+    if user.role == AUTHORITY:
+        return application.status != DRAFT
+    return False
+
+
+def can_edit(user, application: Application) -> bool:
+    if not application.is_draft:
+        return False
+    if user.role == APPLICANT:
+        return application.organization_id == user.organization_id and application.route == PORTAL
+    return user.role in PROVIDER_ROLES and application.route == CHANCELLERY
+
+
+# --- drafts ----------------------------------------------------------------------------------
+
+def start_draft(user, kind: str, organization: Organization, route: str = PORTAL) -> Application:
+    application = Application(kind=kind, route=route, organization=organization, created_by=user,
+                              legal_name=organization.name, bin=organization.bin,
+                              legal_address=organization.legal_address)
+    application.complexes = [Complex(role="main", position=0)]
+    db.session.add(application)
+    events.record(application, "application.draft_created", actor=user, kind=kind, route=route)
+    return application
+
+
+def form_data(application: Application) -> dict:
+    """The application as the form's initial data."""
+    data = {name: getattr(application, name) for name in FIELDS}
+    data["ui_languages"] = sorted(application.ui_language_set)
+    main = application.main_complex
+    data["main"] = {f: getattr(main, f) for f in COMPLEX_FIELDS} if main else {}
+    data["backups"] = [{f: getattr(c, f) for f in COMPLEX_FIELDS} for c in application.backup_complexes] or [{}]
+    return data
+
+
+def save_draft(application: Application, data: dict, actor, expected_version: int | None = None) -> None:
+    """Write the form's data into the draft; nothing typed is dropped, empty backups are."""
+    if not application.is_draft:
+        raise AlreadySubmitted()
+    if expected_version is not None and expected_version != application.version:
+        from sqlalchemy.orm.exc import StaleDataError
+
+        raise StaleDataError("the draft changed since it was opened")
+    for name in FIELDS:
+        if name in data:
+            value = data[name]
+            if name in TEXT_FIELDS:
+                value = (value or "").strip()
+            setattr(application, name, value)
+    application.ui_languages = ",".join(code for code in ("kk", "ru", "en") if code in (data.get("ui_languages") or []))
+    complexes = [Complex(role="main", position=0, **_complex(data.get("main") or {}))]
+    backups = [b for b in data.get("backups") or [] if any((b.get(f) or "").strip() for f in COMPLEX_FIELDS)]
+    complexes += [Complex(role="backup", position=i + 1, **_complex(b)) for i, b in enumerate(backups)]
+    application.complexes = complexes
+    events.record(application, "application.draft_saved", actor=actor)
+
+
+def _complex(values: dict) -> dict:
+    return {f: (values.get(f) or "").strip() for f in COMPLEX_FIELDS}
+
+
+# --- documents (Appendix 2 item 8) -----------------------------------------------------------
+
+def required_documents(application: Application) -> list[dict]:
+    """The list Appendix 2 item 8 gives for this kind and route, in the version that governs the case."""
+    listed = law_for(application).document_list(application.kind, application.route)
+    return [{"code": doc.code, "names": doc.name, "paragraph": listed.paragraph,
+             # On the portal the application itself is the form the applicant fills in and signs.
+             "provided_by_form": doc.code == "application" and application.route == PORTAL}
+            for doc in listed.documents]
+
+
+def checklist(application: Application) -> list[dict]:
+    """Each required document with the files attached to it; `missing` when none is."""
+    attached: dict[str, list] = {}
+    for document in application.documents:
+        attached.setdefault(document.code, []).append(document)
+    items = []
+    for item in required_documents(application):
+        files = attached.get(item["code"], [])
+        provided_by_form = item.get("provided_by_form", False)
+        items.append({**item, "files": files, "missing": not files and not provided_by_form})
+    return items
+
+
+def missing_documents(application: Application) -> list[dict]:
+    return [item for item in checklist(application) if item["missing"]]
+
+
+def attach(application: Application, code: str, upload, actor, expires_on=None):
+    if not application.is_draft:
+        raise AlreadySubmitted()
+    if code not in {item["code"] for item in required_documents(application)}:
+        raise documents.UploadRejected("unknown document")
+    document = documents.store_upload(application, code, upload, actor, expires_on)
+    events.record(application, "document.attached", actor=actor, code=code, name=document.original_name,
+                  sha256=document.sha256)
+    return document
+
+
+def detach(application: Application, document, actor) -> None:
+    if not application.is_draft:
+        raise AlreadySubmitted()
+    events.record(application, "document.removed", actor=actor, code=document.code, name=document.original_name)
+    db.session.delete(document)
+    db.session.flush()
+    documents.remove_file(document)
+
+
+# --- submission and registration (п.6, п.7) --------------------------------------------------
+
+def submit(application: Application, actor, received_at: datetime | None = None) -> bool:
+    """Submit once: the draft becomes a registered case with its deadlines.
+
+    Returns False when it had already been submitted (a double click, a retried request):
+    the conditional UPDATE lets exactly one request move it out of the draft stage.
+    """
+    from portal.deadlines.services import open_plan
+
+    received_at = received_at or now_utc()
+    registered_on = current_calendar().registration_date(received_at)
+    law_record, _law = law_in_force(registered_on)
+    moved = db.session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.status == DRAFT)
+        .values(status=REGISTERED, received_at=received_at, registered_on=registered_on,
+                law_version_id=law_record.id, registered_by_id=actor.id,
+                number=f"{registered_on.year}-{application.id:06d}", version=Application.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        db.session.rollback()
+        return False
+    db.session.refresh(application)
+    events.record(application, "application.submitted", actor=actor, at=received_at, route=application.route)
+    events.record(application, "application.registered", actor=actor, number=application.number,
+                  registered_on=registered_on.isoformat())
+    open_plan(application)
+    return True
+
+
+def missing_fields(application: Application) -> list[str]:
+    """Names of the Appendix 1 fields still empty; submission waits for them."""
+    from flask_babel import gettext as _
+
+    missing = []
+    if not application.legal_name:
+        missing.append(_("Full name of the legal entity"))
+    if not application.bin:
+        missing.append(_("BIN"))
+    main = application.main_complex
+    if main is None or not main.settlement or not main.address:
+        missing.append(_("Location of the main hardware-software complex"))
+    if application.kind == "reissue" and not application.reissue_certificate_number:
+        missing.append(_("Number of the certificate to re-issue"))
+    return missing
+
+
+def organization_for(bin_: str, name: str) -> Organization:
+    """The organisation with this BIN; a paper submission from a new one registers it."""
+    organization = db.session.scalar(db.select(Organization).filter_by(bin=bin_))
+    if organization is None:
+        organization = Organization(bin=bin_, name=name)
+        db.session.add(organization)
+        db.session.flush()
+    return organization

@@ -1,0 +1,233 @@
+"""Views of the applicant's cabinet, the application wizard and the case page."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
+from portal.applications import queries, services
+from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUploadForm, PaperIntakeForm,
+                                       SubmitApplicationForm)
+from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
+from portal.core.permissions import login_required, roles_required
+from portal.core.rendering import render_page
+from portal.documents import services as documents
+from portal.documents.models import Document
+from portal.events.services import timeline
+from portal.extensions import db
+
+bp = Blueprint("applications", __name__)
+
+
+def _load(application_id: int, for_edit: bool = False) -> Application:
+    """The case if this person may see it; 404 otherwise, so ids of others' cases reveal nothing."""
+    application = db.session.get(Application, application_id)
+    if application is None or not services.can_view(g.user, application):
+        abort(404)
+    if for_edit and not services.can_edit(g.user, application):
+        if application.is_draft:
+            abort(403)
+        flash(_("This application has been submitted and can no longer be changed."), "info")
+        abort(redirect(url_for("applications.case", application_id=application.id)))
+    return application
+
+
+# --- the cabinet -----------------------------------------------------------------------------
+
+@bp.route("/cabinet")
+@roles_required(APPLICANT)
+def cabinet():
+    cases = queries.cabinet_cases(g.user.organization_id)
+    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS)
+
+
+@bp.route("/applications/new", methods=["POST"])
+@roles_required(APPLICANT)
+def new():
+    kind = request.form.get("kind", ACCREDITATION)
+    if kind not in KINDS:
+        abort(400)
+    application = services.start_draft(g.user, kind, g.user.organization)
+    db.session.commit()
+    return redirect(url_for("applications.edit", application_id=application.id))
+
+
+# --- the wizard: 1 form, 2 documents, 3 submit -----------------------------------------------
+
+@bp.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(application_id: int):
+    application = _load(application_id, for_edit=True)
+    form = ApplicationForm(data=None if request.method == "POST" else services.form_data(application))
+    if request.method == "POST" and form.validate():
+        if form.add_backup.data and len(form.backups) < MAX_BACKUPS:
+            form.backups.append_entry()
+            return _edit_page(application, form)
+        if form.next.data and not form.validate_complete():
+            return _edit_page(application, form, 422)
+        try:
+            services.save_draft(application, form.data, g.user, expected_version=_version_sent())
+            db.session.commit()
+        except StaleDataError:
+            db.session.rollback()
+            flash(_("Someone else changed this draft while you were editing it. Your changes were not saved; "
+                    "here is the current version."), "error")
+            return redirect(url_for("applications.edit", application_id=application_id))
+        if form.next.data:
+            return redirect(url_for("applications.documents", application_id=application.id))
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return _edit_page(application, form, 422 if form.errors else 200)
+
+
+def _version_sent() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _edit_page(application, form, status=200):
+    return render_template("applications/edit.html", application=application, form=form,
+                           max_backups=MAX_BACKUPS), status
+
+
+@bp.route("/applications/check-bin")
+@login_required
+def check_bin():
+    """Inline validation of the BIN field (htmx); the same check runs again on save."""
+    form = ApplicationForm(formdata=request.args, meta={"csrf": False})
+    form.bin.validate(form)
+    return render_template("applications/_bin_feedback.html", field=form.bin)
+
+
+@bp.route("/applications/<int:application_id>/documents", methods=["GET", "POST"], endpoint="documents")
+@login_required
+def documents_step(application_id: int):
+    application = _load(application_id, for_edit=True)
+    upload_error, error_code = None, None
+    if request.method == "POST":
+        try:
+            form = DocumentUploadForm()
+            upload = request.files.get("file")
+        except RequestEntityTooLarge:
+            form, upload = DocumentUploadForm(formdata=None), None
+            upload_error = _("The file is too large.")
+            error_code = request.args.get("code")
+        if upload_error is None:
+            error_code = form.code.data
+            if form.validate():
+                try:
+                    services.attach(application, form.code.data, upload, g.user, form.expires_on.data)
+                    db.session.commit()
+                except documents.UploadRejected as exc:
+                    db.session.rollback()
+                    upload_error = str(exc)
+            else:
+                upload_error = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        if upload_error is None and not request.htmx:
+            return redirect(url_for("applications.documents", application_id=application.id))
+    return render_page("applications/documents.html", "applications/_checklist.html",
+                       status=422 if upload_error else 200, application=application,
+                       checklist=services.checklist(application), upload_error=upload_error,
+                       error_code=error_code, form=DocumentUploadForm(formdata=None))
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
+@login_required
+def delete_document(application_id: int, document_id: int):
+    application = _load(application_id, for_edit=True)
+    document = _document_of(application, document_id)
+    services.detach(application, document, g.user)
+    db.session.commit()
+    if request.htmx:
+        return render_page("applications/documents.html", "applications/_checklist.html", application=application,
+                           checklist=services.checklist(application), upload_error=None, error_code=None,
+                           form=DocumentUploadForm(formdata=None))
+    return redirect(url_for("applications.documents", application_id=application.id))
+
+
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>")
+@login_required
+def download_document(application_id: int, document_id: int):
+    application = _load(application_id)
+    document = _document_of(application, document_id)
+    response = send_file(documents.file_path(document), mimetype=document.content_type, as_attachment=True,
+                         download_name=document.original_name, max_age=0)
+    # Even a file that slipped through must not run as a page of this site.
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _document_of(application: Application, document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None or document.application_id != application.id:
+        abort(404)
+    return document
+
+
+@bp.route("/applications/<int:application_id>/submit", methods=["GET", "POST"])
+@login_required
+def submit(application_id: int):
+    application = db.session.get(Application, application_id)
+    if application is None or not services.can_view(g.user, application):
+        abort(404)
+    if not application.is_draft:
+        # A second click or a retried request lands here: one submission, and the case page.
+        return redirect(url_for("applications.case", application_id=application.id))
+    if not services.can_edit(g.user, application):
+        abort(403)
+    form = SubmitApplicationForm()
+    missing = services.missing_documents(application)
+    problems = services.missing_fields(application)
+    if form.validate_on_submit() and not problems:
+        if missing and not form.confirm_incomplete.data:
+            form.confirm_incomplete.errors = [_("Confirm that you submit an incomplete package, or attach the "
+                                                "missing documents first.")]
+        else:
+            received_at = application.received_at if application.route == CHANCELLERY else None
+            if services.submit(application, g.user, received_at=received_at):
+                db.session.commit()
+                flash(_("Your application has been accepted and registered."), "success")
+            return redirect(url_for("applications.case", application_id=application_id))
+    status = 422 if form.errors else 200
+    return render_template("applications/submit.html", application=application, form=form, missing=missing,
+                           problems=problems), status
+
+
+# --- the case --------------------------------------------------------------------------------
+
+@bp.route("/applications/<int:application_id>")
+@login_required
+def case(application_id: int):
+    application = _load(application_id)
+    if application.is_draft and services.can_edit(g.user, application):
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return render_page("applications/case.html", "applications/_status.html", application=application,
+                       events=timeline(application), deadlines=queries.case_deadlines(application),
+                       checklist=services.checklist(application))
+
+
+# --- staff: the list of cases and paper submissions ------------------------------------------
+
+@bp.route("/staff/cases")
+@roles_required(*PROVIDER_ROLES, AUTHORITY)
+def queue():
+    page = max(request.args.get("page", 1, type=int), 1)
+    cases = queries.staff_cases(page)
+    return render_page("applications/queue.html", "applications/_queue_rows.html", cases=cases, page=page)
+
+
+@bp.route("/staff/paper", methods=["GET", "POST"])
+@roles_required(CLERK)
+def paper_intake():
+    """Register a paper submission from the chancellery on the applicant's behalf."""
+    form = PaperIntakeForm()
+    if form.validate_on_submit():
+        organization = services.organization_for(form.bin.data.strip(), form.legal_name.data.strip())
+        application = services.start_draft(g.user, form.kind.data, organization, route=CHANCELLERY)
+        application.received_at = form.received_at.data
+        db.session.commit()
+        return redirect(url_for("applications.edit", application_id=application.id))
+    return render_template("applications/paper.html", form=form), 422 if form.errors else 200

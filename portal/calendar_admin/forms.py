@@ -1,0 +1,15 @@
+"""The admin's form for a decree exception."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField
+
+from portal.core.forms import LocalDateField, Required, max_length
+
+
+class ExceptionForm(FlaskForm):
+    """A day made working or a day off by a decree."""
+
+    day = LocalDateField(_l("Date"), validators=[Required()])
+    kind = RadioField(_l("The day becomes"), choices=[("dayoff", _l("a day off")), ("workday", _l("a working day"))],
+                      default="dayoff", validators=[Required()])
+    decree = StringField(_l("Decree (number, date, title)"), validators=[Required(), max_length(500)])

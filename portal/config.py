@@ -1,0 +1,58 @@
+"""Every setting of the portal, read from the environment in one place.
+
+| variable        | default                              | meaning                                  |
+|-----------------|--------------------------------------|------------------------------------------|
+| SECRET_KEY      | generated in debug only              | signs sessions and CSRF tokens           |
+| DATABASE_URL    | sqlite:///<instance>/tyndau.db        | SQLAlchemy URL (postgresql+psycopg://…)  |
+| UPLOADS_DIR     | <instance>/uploads                   | where uploaded documents are kept        |
+| MAX_UPLOAD_MB   | 10                                   | largest single document                  |
+| TRUST_STORE     | <instance>/pki/trust                 | CA certificates and CRLs for EDS checks  |
+| TYNDAU_ENV      | development                          | "production" refuses to start unsafely   |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    """Build the configuration dict from the environment and test overrides."""
+    overrides = overrides or {}
+    env = overrides.get("TYNDAU_ENV", os.environ.get("TYNDAU_ENV", "development"))
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'tyndau.db')}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
+    if database_url.startswith(("postgres://", "postgresql://")):
+        database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    max_upload_mb = _int("MAX_UPLOAD_MB", 10)
+    config = {
+        "TYNDAU_ENV": env,
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", os.path.join(instance_path, "uploads")),
+        "MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
+        # Room for a few documents plus the form; a single file is limited separately.
+        "MAX_CONTENT_LENGTH": (max_upload_mb * 3 + 1) * 1024 * 1024,
+        "TRUST_STORE": os.environ.get("TRUST_STORE", os.path.join(instance_path, "pki", "trust")),
+        "BABEL_DEFAULT_LOCALE": "kk",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "LANGUAGES": ("kk", "ru", "en"),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env == "production",
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+        "PAGE_SIZE": 25,
+    }
+    config.update(overrides)
+    if not config["SECRET_KEY"]:
+        if config["TYNDAU_ENV"] == "production":
+            raise RuntimeError("SECRET_KEY must be set in production (TYNDAU_ENV=production).")
+        # A fresh key per process is fine on a laptop; sessions just do not survive a restart.
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    return config

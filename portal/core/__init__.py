@@ -1,0 +1,1 @@
+"""What every domain module shares: time, types, permissions, rendering."""

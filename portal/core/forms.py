@@ -1,0 +1,92 @@
+"""Form pieces shared by every module, with messages in our own catalogs (kk, ru, en)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+from wtforms import DateField, SelectMultipleField, ValidationError, widgets
+from wtforms.validators import DataRequired, Length
+
+from portal.core.clock import ALMATY
+from rules.identifiers import is_valid_identifier
+
+
+class Required(DataRequired):
+    """DataRequired with our translated message."""
+
+    def __init__(self, message=None):
+        super().__init__(message or _l("This field is required."))
+
+
+def max_length(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class LocalDateField(DateField):
+    """A date typed as dd.mm.yyyy or picked as yyyy-mm-dd; nonsense gets a translated message."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        text = valuelist[0].strip()
+        for fmt in self.format:
+            try:
+                self.data = dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+            if not dt.date(1990, 1, 1) <= self.data <= dt.date(2100, 12, 31):
+                self.data = None
+                raise ValueError(_l("Enter a real date."))
+            return
+        self.data = None
+        raise ValueError(_l("Enter the date as dd.mm.yyyy."))
+
+
+class LocalDateTimeField(DateField):
+    """A moment typed as dd.mm.yyyy hh:mm (or picked as yyyy-mm-ddThh:mm), Almaty time; data is UTC."""
+
+    FORMATS = ("%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M")
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format=list(self.FORMATS), **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        for fmt in self.FORMATS:
+            try:
+                local = dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            self.data = local.replace(tzinfo=ALMATY).astimezone(dt.timezone.utc)
+            return
+        raise ValueError(_l("Enter the date and time as dd.mm.yyyy hh:mm."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A group of checkboxes."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def bin_check(form, field) -> None:
+    """A BIN: 12 digits with a valid control digit."""
+    value = (field.data or "").strip()
+    if not value:
+        return
+    if len(value) != 12 or not value.isdigit():
+        raise ValidationError(_l("A BIN has exactly 12 digits."))
+    if not is_valid_identifier(value):
+        raise ValidationError(_l("This BIN is not valid: its check digit does not match. Check for a typo."))

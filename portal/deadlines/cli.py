@@ -1,0 +1,83 @@
+"""`flask deadlines …`: plan a procedure's deadlines, explain a case's, and sweep the due ones."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+from flask.cli import AppGroup
+
+from portal.calendar_admin.services import current_calendar
+from portal.core.clock import now_utc, parse_moment
+from portal.extensions import db
+from portal.law.services import law_in_force
+from rules import deadlines as rules_deadlines
+
+deadlines_cli = AppGroup("deadlines", help="Deadlines of the Rules: plan, explain, sweep.")
+
+
+class MomentParam(click.ParamType):
+    """An ISO date-time; without an offset it is Asia/Almaty time."""
+
+    name = "ISO_DATETIME"
+
+    def convert(self, value, param, ctx):
+        try:
+            return parse_moment(value)
+        except (ValueError, TypeError):
+            self.fail(f"{value!r} is not an ISO date-time (e.g. 2026-03-20T18:31)", param, ctx)
+
+
+MOMENT = MomentParam()
+
+
+@deadlines_cli.command("plan")
+@click.option("--procedure", required=True, type=click.Choice(sorted(rules_deadlines.PROCEDURES)))
+@click.option("--received", required=True, type=MOMENT)
+def plan(procedure: str, received) -> None:
+    """Print the deadlines of PROCEDURE for a submission received at RECEIVED, as JSON."""
+    calendar = current_calendar()
+    law = law_in_force(calendar.registration_date(received))[1]
+    planned = rules_deadlines.plan(procedure, received, calendar, law)
+    click.echo(json.dumps({code: d.due_date.isoformat() for code, d in planned.items()}))
+
+
+@deadlines_cli.command("explain")
+@click.argument("case_id", type=int)
+def explain(case_id: int) -> None:
+    """Show how each deadline of case CASE_ID was computed."""
+    from portal.applications.models import Application
+    from portal.deadlines.services import plan_for
+
+    application = db.session.get(Application, case_id)
+    if application is None or application.received_at is None:
+        raise click.ClickException(f"no registered case {case_id}")
+    stored = {row.code: row for row in application.deadlines}
+    for code, planned in plan_for(application).items():
+        row = stored.get(code)
+        state = f" [{row.state}]" if row else ""
+        click.echo(f"== {code}{state}")
+        for line in rules_deadlines.explain(planned):
+            click.echo(f"   {line}")
+
+
+@deadlines_cli.command("sweep")
+@click.option("--now", "now", type=MOMENT, default=None, help="Sweep as of this moment (default: now).")
+def sweep(now) -> None:
+    """Apply the escalation rules to every deadline that is due; safe to run anywhere, any number of times."""
+    from portal.deadlines.sweeper import sweep as run_sweep
+
+    result = run_sweep(now or now_utc())
+    click.echo(json.dumps(result))
+
+
+@deadlines_cli.command("run")
+@click.option("--every", default=60, show_default=True, help="Seconds between sweeps.")
+def run(every: int) -> None:
+    """Sweep every minute, for the sweeper process."""
+    from portal.deadlines.sweeper import sweep as run_sweep
+
+    while True:
+        click.echo(json.dumps(run_sweep(now_utc())))
+        db.session.remove()
+        time.sleep(every)

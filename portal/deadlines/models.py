@@ -1,0 +1,51 @@
+"""A deadline of a case, and each escalation effect it caused (at most once each)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.types import UTCDateTime, utcnow
+from portal.extensions import db
+
+OPEN, MET, MISSED = "open", "met", "missed"
+
+
+class Deadline(db.Model):
+    """One term of the Rules for one case: its last day, its paragraph and its state."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (
+        UniqueConstraint("application_id", "code"),
+        # The sweeper reads only what is due: its cost follows the number due, not the number open.
+        Index("ix_deadline_due", "state", "next_check_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(40))
+    term: Mapped[int]
+    starts_from: Mapped[str] = mapped_column(String(40))
+    starts_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    due_at = mapped_column(UTCDateTime)
+    paragraph: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(10), default=OPEN)
+    met_at = mapped_column(UTCDateTime)
+    # When the sweeper must look next: the warning moment, then the end of the term.
+    next_check_at = mapped_column(UTCDateTime)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+
+    application = relationship("Application", back_populates="deadlines")
+
+
+class DeadlineEffect(db.Model):
+    """An escalation effect that happened; its unique key (deadline, effect, due day) makes each happen once."""
+
+    __tablename__ = "deadline_effect"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadline.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    at = mapped_column(UTCDateTime, default=utcnow)
+    detail: Mapped[str] = mapped_column(String(300), default="")

@@ -1,0 +1,1 @@
+"""Demo organisations, accounts and cases for a laptop (never in production)."""

@@ -1,0 +1,1 @@
+"""The front page, the language switcher and health checks."""

@@ -1,0 +1,107 @@
+"""Fixtures: an app on a migrated database (SQLite, or PostgreSQL from DATABASE_URL), a client, helpers."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+# Tables whose rows come from migrations (the law's data), kept between tests.
+KEEP = {"alembic_version", "law_version"}
+CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def _database(tmp_path_factory):
+    """Create the schema once per run, through the migrations (never create_all)."""
+    from flask_migrate import downgrade, upgrade
+
+    base = tmp_path_factory.mktemp("instance")
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{base / 'test.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        if url.startswith("postgresql"):
+            downgrade(revision="base")  # a clean schema on a reused server database
+        upgrade()
+    return url, base
+
+
+@pytest.fixture
+def app(_database, tmp_path):
+    url, _base = _database
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "UPLOADS_DIR": str(tmp_path / "uploads"),
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in real use
+        "MAX_UPLOAD_BYTES": 200 * 1024,
+        "MAX_CONTENT_LENGTH": 700 * 1024,
+    })
+    with app.app_context():
+        _empty_tables()
+        from portal.demo.cli import seed
+
+        seed()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in KEEP]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(client, path: str = "/login") -> str:
+    """The CSRF token of this client's session, read from a page as a browser would."""
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class Auth:
+    """Log in as one of the demo people through the real log-in form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, username: str, password: str | None = None):
+        token = csrf_token(self.client, "/login")
+        return self.client.post("/login", data={"username": username, "password": password or f"demo-{username}",
+                                                "csrf_token": token})
+
+    def logout(self):
+        return self.client.post("/logout", data={"csrf_token": csrf_token(self.client, "/me")})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def post_form(client, path: str, data: dict, page: str | None = None, headers=None, **kwargs):
+    """POST a form with the CSRF token taken from `page` (the form's own page by default)."""
+    data = {**data, "csrf_token": csrf_token(client, page or path)}
+    return client.post(path, data=data, headers=headers or {}, **kwargs)

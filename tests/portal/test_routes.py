@@ -1,0 +1,35 @@
+"""The route inventory: no URL appears or disappears unnoticed, and each declares who may use it."""
+from __future__ import annotations
+
+EXPECTED = {
+    ("GET", "/"), ("GET", "/language/<code>"), ("GET", "/healthz"), ("GET", "/readyz"),
+    ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/me"),
+    ("GET", "/cabinet"), ("POST", "/applications/new"),
+    ("GET", "/applications/<int:application_id>/edit"), ("POST", "/applications/<int:application_id>/edit"),
+    ("GET", "/applications/check-bin"),
+    ("GET", "/applications/<int:application_id>/documents"), ("POST", "/applications/<int:application_id>/documents"),
+    ("POST", "/applications/<int:application_id>/documents/<int:document_id>/delete"),
+    ("GET", "/applications/<int:application_id>/documents/<int:document_id>"),
+    ("GET", "/applications/<int:application_id>/submit"), ("POST", "/applications/<int:application_id>/submit"),
+    ("GET", "/applications/<int:application_id>"),
+    ("GET", "/staff/cases"), ("GET", "/staff/paper"), ("POST", "/staff/paper"),
+    ("GET", "/admin/calendar/"), ("POST", "/admin/calendar/"), ("POST", "/admin/calendar/<day>/delete"),
+    ("GET", "/api/monitoring/events"),
+    ("GET", "/static/<path:filename>"),
+}
+
+
+def routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            yield method, rule.rule, rule.endpoint
+
+
+def test_the_routes_are_the_expected_ones(app):
+    assert {(m, r) for m, r, _ in routes(app)} == EXPECTED
+
+
+def test_every_view_declares_who_may_use_it(app):
+    undeclared = [endpoint for _m, _r, endpoint in routes(app)
+                  if endpoint != "static" and not hasattr(app.view_functions[endpoint], "roles")]
+    assert undeclared == []
