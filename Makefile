@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install db seed translations bench clean
+.PHONY: run test install db seed translations translations-update bench clean
 
 $(BIN)/activate: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ install: $(BIN)/activate
 
 translations: install
 	$(BIN)/pybabel compile -f -d portal/translations -D messages >/dev/null
+
+# After changing strings: extract them and merge into the kk/ru/en catalogs, then translate.
+translations-update: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot \
+		--no-location --sort-output --project Tyndau . >/dev/null
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching >/dev/null
 
 db: install translations
 	mkdir -p instance

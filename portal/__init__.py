@@ -40,15 +40,39 @@ def configure_extensions(app: Flask) -> None:
     htmx.init_app(app)
     import portal.models  # noqa: F401  (every model registered before migrations look)
 
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+
+def configure_sqlite(engine) -> None:
+    """Let SQLAlchemy, not the pysqlite driver, begin transactions.
+
+    pysqlite otherwise emits SAVEPOINT outside any transaction, so a "nested" write
+    would commit on its own and survive a rollback: exactly-once effects need real ones.
+    """
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        dbapi_connection.execute("PRAGMA busy_timeout=15000")
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
 
 def configure_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.applications.views import bp as applications
     from portal.calendar_admin.views import bp as calendar_admin
+    from portal.deadlines.views import bp as deadlines
     from portal.events.views import bp as monitoring
     from portal.main.views import bp as main
 
-    for bp in (main, accounts, applications, calendar_admin, monitoring):
+    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring):
         app.register_blueprint(bp)
 
 

@@ -94,9 +94,14 @@ def _count(spec: Spec, anchor: date, calendar: WorkingCalendar, law: LawVersion)
                     law.paragraphs[spec.law_key], tuple(steps), spec.backward)
 
 
-def plan(procedure: str, received: datetime, calendar: WorkingCalendar, law: LawVersion) -> dict[str, Deadline]:
-    """Every deadline of `procedure` for a submission received at `received` (aware)."""
-    registered = calendar.registration_date(received)
+def plan(procedure: str, received: datetime, calendar: WorkingCalendar, law: LawVersion,
+         registered_on: date | None = None) -> dict[str, Deadline]:
+    """Every deadline of `procedure` for a submission received at `received` (aware).
+
+    `registered_on` is the registration day already recorded: a calendar exception added
+    later moves the terms still running, never a registration that has happened.
+    """
+    registered = registered_on or calendar.registration_date(received)
     out = {
         "registration": Deadline(
             "registration", registered, calendar.end_of_day(registered),

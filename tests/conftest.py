@@ -65,7 +65,10 @@ def _empty_tables() -> None:
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that asks for English; the language tests choose kk and ru explicitly."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

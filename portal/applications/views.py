@@ -11,8 +11,10 @@ from portal.applications import queries, services
 from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUploadForm, PaperIntakeForm,
                                        SubmitApplicationForm)
 from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
+from portal.core.clock import now_utc
 from portal.core.permissions import login_required, roles_required
 from portal.core.rendering import render_page
+from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
 from portal.events.services import timeline
@@ -206,7 +208,7 @@ def case(application_id: int):
         return redirect(url_for("applications.edit", application_id=application.id))
     return render_page("applications/case.html", "applications/_status.html", application=application,
                        events=timeline(application), deadlines=queries.case_deadlines(application),
-                       checklist=services.checklist(application))
+                       checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency)
 
 
 # --- staff: the list of cases and paper submissions ------------------------------------------

@@ -4,7 +4,10 @@ from __future__ import annotations
 from datetime import date
 
 from portal.calendar_admin.services import current_calendar
-from portal.deadlines.models import MET, OPEN, Deadline
+from sqlalchemy.orm import contains_eager
+
+from portal.core.clock import ALMATY
+from portal.deadlines.models import MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_for
@@ -14,7 +17,7 @@ from rules.escalation import warn_from
 
 def plan_for(application) -> dict:
     return rules_deadlines.plan(application.procedure, application.received_at, current_calendar(),
-                                law_for(application))
+                                law_for(application), registered_on=application.registered_on)
 
 
 def open_plan(application) -> list[Deadline]:
@@ -40,9 +43,14 @@ def warning_moment(deadline: Deadline):
 
 
 def recompute_open_deadlines(changed_day: date, actor=None) -> int:
-    """After a calendar exception changed: move every open deadline whose count the day touches."""
+    """After a calendar exception changed: move every open deadline whose count the day touches.
+
+    A day after every open due date of a case cannot move any of them (forward terms end on
+    their due day; the hearing notice counts back from the service term, itself open), so
+    only cases with an open deadline on or after the changed day are planned again.
+    """
     touched = db.session.scalars(
-        db.select(Deadline).where(Deadline.state == OPEN, Deadline.starts_on <= changed_day)
+        db.select(Deadline).where(Deadline.state == OPEN, Deadline.due_date >= changed_day)
         .order_by(Deadline.application_id)
     )
     by_case: dict = {}
@@ -63,3 +71,25 @@ def recompute_open_deadlines(changed_day: date, actor=None) -> int:
             changed_cases += 1
             events.record(application, "deadlines.recomputed", actor=actor, day=changed_day.isoformat(), moves=moves)
     return changed_cases
+
+
+def urgency(deadline: Deadline, now) -> str:
+    """How a deadline should look: met, missed, near (one working day from breach) or open.
+
+    Computed from the clock, so the page is right even before the sweeper has run.
+    """
+    if deadline.state != OPEN:
+        return deadline.state
+    if now > deadline.due_at:
+        return MISSED
+    return "near" if now >= warn_from(deadline.due_date, current_calendar()) else OPEN
+
+
+def at_risk(now, page: int, per_page: int = 25):
+    """Open deadlines near breach or past it, and missed ones, nearest first (for the supervisor)."""
+    horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
+    query = (db.select(Deadline).join(Deadline.application)
+             .where(db.or_(Deadline.state == MISSED, db.and_(Deadline.state == OPEN, Deadline.due_date <= horizon)))
+             .options(contains_eager(Deadline.application))
+             .order_by(Deadline.due_at, Deadline.id))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)

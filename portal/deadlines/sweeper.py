@@ -23,12 +23,16 @@ TICK = timedelta(microseconds=1)
 BATCH = 500
 
 
-def _due_batch(now: datetime, batch: int) -> list[Deadline]:
+def _due_query(now: datetime, batch: int):
     query = (select(Deadline).where(Deadline.state == OPEN, Deadline.next_check_at <= now)
              .order_by(Deadline.next_check_at, Deadline.id).limit(batch))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Deadline)
-    return list(db.session.scalars(query))
+    return query
+
+
+def _due_batch(now: datetime, batch: int) -> list[Deadline]:
+    return list(db.session.scalars(_due_query(now, batch)))
 
 
 def _claim(effect: dict, deadline: Deadline, now: datetime) -> bool:
@@ -70,7 +74,13 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
     """Process every deadline due at `now`; returns how many effects of each kind happened."""
     calendar = current_calendar()
     done: Counter = Counter()
+    seen: set[int] = set()
     while rows := _due_batch(now, batch):
+        if all(row.id in seen for row in rows):
+            # Never spin: a row still due after it was processed waits for the next sweep.
+            db.session.rollback()
+            break
+        seen.update(row.id for row in rows)
         for deadline in rows:
             facts = {"id": deadline.id, "kind": deadline.code, "state": deadline.state,
                      "due_at": deadline.due_at, "paragraph": deadline.paragraph}

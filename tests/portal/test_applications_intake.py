@@ -256,3 +256,23 @@ def test_two_people_saving_the_same_draft_do_not_overwrite_each_other(app, clien
     assert "Someone else changed this draft" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Application, application_id).pool_name == "First"
+
+
+@pytest.mark.parametrize("lang,accepted,bin_error", [
+    ("kk", "өтінішіңіз қабылданды", "бақылау цифры сәйкес келмейді"),
+    ("ru", "заявление принято", "контрольная цифра"),
+    ("en", "accepted and registered", "check digit does not match"),
+])
+def test_filing_in_each_language(app, client, auth, lang, accepted, bin_error):
+    client.get(f"/language/{lang}")
+    auth.login("applicant")
+    application_id = new_application(client)
+    bad = post_form(client, f"/applications/{application_id}/edit", {**form_data(bin="210640005551"), "save": "1"})
+    assert f'<html lang="{lang}">' in bad.get_data(as_text=True)
+    assert bin_error in bad.get_data(as_text=True)
+    post_form(client, f"/applications/{application_id}/edit", {**form_data(), "next": "1"})
+    for code in required_codes(app, application_id):
+        upload(client, application_id, code, PDF, f"{code}.pdf")
+    response = post_form(client, f"/applications/{application_id}/submit", {"submit": "1"}, )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert accepted.lower() in page.lower()

@@ -14,7 +14,7 @@ EXPECTED = {
     ("GET", "/applications/<int:application_id>"),
     ("GET", "/staff/cases"), ("GET", "/staff/paper"), ("POST", "/staff/paper"),
     ("GET", "/admin/calendar/"), ("POST", "/admin/calendar/"), ("POST", "/admin/calendar/<day>/delete"),
-    ("GET", "/api/monitoring/events"),
+    ("GET", "/api/monitoring/events"), ("GET", "/staff/deadlines"),
     ("GET", "/static/<path:filename>"),
 }
 

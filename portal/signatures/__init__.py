@@ -1,0 +1,1 @@
+"""Electronic signatures: verification of NCALayer XMLDSig documents, trust store, dev PKI."""

@@ -1,0 +1,306 @@
+"""Trust store: CA certificates and CRLs from a folder, chain building and revocation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Protocol
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
+
+from .report import Check, Failure, Indication, SubIndication
+
+CERT_SUFFIXES = {".pem", ".cer", ".crt"}
+CRL_SUFFIXES = {".crl"}
+MAX_PATH = 8
+
+I, S = Indication, SubIndication
+NO_CHAIN = Failure(I.INDETERMINATE, S.NO_CERTIFICATE_CHAIN_FOUND, "signature.untrusted")
+EXPIRED = Failure(I.TOTAL_FAILED, S.EXPIRED, "signature.expired")
+NOT_YET_VALID = Failure(I.TOTAL_FAILED, S.NOT_YET_VALID, "signature.not_yet_valid")
+CA_CONSTRAINTS = Failure(I.TOTAL_FAILED, S.CHAIN_CONSTRAINTS_FAILURE, "signature.chain_constraints")
+REVOKED = Failure(I.TOTAL_FAILED, S.REVOKED, "signature.revoked")
+REVOCATION_UNKNOWN = Failure(I.INDETERMINATE, S.TRY_LATER, "signature.revocation_unknown")
+
+
+class TrustStoreError(Exception):
+    """The trust store folder cannot be read."""
+
+
+class OcspClient(Protocol):
+    """Online revocation check; returns "good", "revoked", "unknown" or "not_checked"."""
+
+    def status(self, cert: x509.Certificate, issuer: x509.Certificate, at: dt.datetime) -> str: ...
+
+
+class NoOcsp:
+    """The stub: OCSP is off, every answer is "not_checked"."""
+
+    def status(self, cert, issuer, at) -> str:
+        return "not_checked"
+
+
+@dataclass
+class ChainResult:
+    """Outcome of validating the signer's certificate against the store."""
+
+    path: list[x509.Certificate]  # signer first, trust anchor last; [] when no chain
+    checks: list[Check] = field(default_factory=list)
+    failure: Failure | None = None
+
+    def fail(self, check: Check, failure: Failure) -> None:
+        self.checks.append(check)
+        if self.failure is None:
+            self.failure = failure
+
+
+_DN_NAMES = {NameOID.SERIAL_NUMBER: "SERIALNUMBER", NameOID.SURNAME: "SURNAME",
+             NameOID.GIVEN_NAME: "G"}
+
+
+def dn(name: x509.Name) -> str:
+    """RFC 4514 string with the attribute names НУЦ РК users know (SERIALNUMBER, SURNAME, G)."""
+    return name.rfc4514_string(_DN_NAMES)
+
+
+def _dn(cert: x509.Certificate) -> str:
+    return dn(cert.subject)
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.subject != cert.issuer:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """CA certificates (all trusted as anchors) and CRLs; the signer's certificate is never trusted."""
+
+    certificates: tuple[x509.Certificate, ...]
+    crls: tuple[x509.CertificateRevocationList, ...] = ()
+    source: str | None = None
+    ocsp: OcspClient | None = None  # off by default; replace(store, ocsp=client) to turn on
+    require_crl: bool = True  # no usable CRL for an issuer -> INDETERMINATE/TRY_LATER
+
+    # --- loading -------------------------------------------------------------------------
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> TrustStore:
+        """Load a folder (.pem/.cer/.crt certs, .crl CRLs; PEM or DER), cached by path and mtimes."""
+        path = Path(directory).resolve()
+        try:
+            entries = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
+                             for e in os.scandir(path) if e.is_file())
+        except OSError as exc:
+            raise TrustStoreError(f"cannot read trust store {path}: {exc}") from None
+        key = (str(path), tuple(entries))
+        with _cache_lock:
+            hit = _cache.get(key)
+        if hit is not None:
+            return hit
+        certs: list[x509.Certificate] = []
+        crls: list[x509.CertificateRevocationList] = []
+        for name, _, _ in entries:
+            suffix = Path(name).suffix.lower()
+            if suffix in CERT_SUFFIXES:
+                certs.extend(_read_certs(path / name))
+            elif suffix in CRL_SUFFIXES:
+                crls.append(_read_crl(path / name))
+        store = cls(tuple(certs), tuple(crls), source=str(path))
+        with _cache_lock:
+            if len(_cache) > 16:
+                _cache.clear()
+            _cache[key] = store
+        return store
+
+    def with_ocsp(self, client: OcspClient) -> TrustStore:
+        return replace(self, ocsp=client)
+
+    # --- chain ---------------------------------------------------------------------------
+    def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
+        """Store certificates that name-match and whose key verifies `cert`'s signature."""
+        found = []
+        for ca in self.certificates:
+            if ca.subject != cert.issuer:
+                continue
+            try:
+                cert.verify_directly_issued_by(ca)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            found.append(ca)
+        return found
+
+    def build_path(self, leaf: x509.Certificate) -> list[x509.Certificate]:
+        """signer → … → anchor, or [] if the signer's issuer is not in the store."""
+        path = [leaf]
+        seen = {leaf.fingerprint(hashes.SHA256())}
+        while len(path) < MAX_PATH:
+            current = path[-1]
+            if len(path) > 1 and _self_signed(current):
+                break  # reached a root
+            issuers = [c for c in self.issuers_of(current)
+                       if c.fingerprint(hashes.SHA256()) not in seen]
+            if not issuers:
+                break  # every store certificate is an anchor: stopping here is fine
+            path.append(issuers[0])
+            seen.add(issuers[0].fingerprint(hashes.SHA256()))
+        return path if len(path) > 1 else []
+
+    def validate(self, leaf: x509.Certificate, at: dt.datetime) -> ChainResult:
+        """Chain, validity at `at`, CA constraints and revocation of the signer's certificate."""
+        path = self.build_path(leaf)
+        result = ChainResult(path)
+        if not path:
+            result.fail(Check("certificate_chain", False,
+                              f"no issuer of {dn(leaf.issuer)} in the trust store"),
+                        NO_CHAIN)
+            _check_validity([leaf], at, result)
+            return result
+        result.checks.append(Check("certificate_chain", True, " → ".join(_dn(c) for c in path)))
+        _check_validity(path, at, result)
+        _check_ca_constraints(path, result)
+        self._check_revocation(path, at, result)
+        return result
+
+    # --- revocation ----------------------------------------------------------------------
+    def crls_of(self, issuer: x509.Certificate) -> list[x509.CertificateRevocationList]:
+        """CRLs issued by `issuer` whose signature verifies with its key."""
+        out = []
+        for crl in self.crls:
+            if crl.issuer != issuer.subject:
+                continue
+            try:
+                if crl.is_signature_valid(issuer.public_key()):
+                    out.append(crl)
+            except (TypeError, ValueError):
+                continue
+        return out
+
+    def _check_revocation(self, path, at: dt.datetime, result: ChainResult) -> None:
+        notes = []
+        for cert, issuer in zip(path, path[1:]):
+            crls = self.crls_of(issuer)
+            if not crls:
+                if self.require_crl:
+                    result.fail(Check("revocation", False,
+                                      f"no valid CRL from {_dn(issuer)} in the trust store"),
+                                REVOCATION_UNKNOWN)
+                    return
+                notes.append(f"{_dn(cert)}: no CRL")
+                continue
+            latest = max(crls, key=lambda c: c.last_update_utc)
+            if latest.next_update_utc is not None and latest.next_update_utc < at:
+                result.fail(Check("revocation", False,
+                                  f"the CRL of {_dn(issuer)} expired at "
+                                  f"{latest.next_update_utc.isoformat()}"), REVOCATION_UNKNOWN)
+                return
+            # Any valid CRL listing the serial counts: an older CRL left beside a newer one
+            # must never hide a revocation (freshness is judged on the newest only).
+            entries = [e for c in crls
+                       if (e := c.get_revoked_certificate_by_serial_number(cert.serial_number))]
+            entry = min(entries, key=lambda e: e.revocation_date_utc) if entries else None
+            if entry is not None and entry.revocation_date_utc <= at:
+                result.fail(Check("revocation", False,
+                                  f"{_dn(cert)} (serial {cert.serial_number:x}) revoked at "
+                                  f"{entry.revocation_date_utc.isoformat()}"), REVOKED)
+                return
+            if entry is not None:
+                notes.append(f"{_dn(cert)}: revoked only later, at "
+                             f"{entry.revocation_date_utc.isoformat()}")
+            else:
+                notes.append(f"{_dn(cert)}: not in CRL of {latest.last_update_utc.isoformat()}")
+        result.checks.append(Check("revocation", True, "; ".join(notes)))
+        if self.ocsp is not None:
+            status = self.ocsp.status(path[0], path[1], at)
+            if status == "revoked":
+                result.fail(Check("ocsp", False, "OCSP: revoked"), REVOKED)
+            else:
+                result.checks.append(Check("ocsp", True, f"OCSP: {status}"))
+
+
+def _check_validity(path, at: dt.datetime, result: ChainResult) -> None:
+    for cert in path:
+        if at > cert.not_valid_after_utc:
+            result.fail(Check("certificate_validity", False,
+                              f"{_dn(cert)} expired at {cert.not_valid_after_utc.isoformat()}"),
+                        EXPIRED)
+            return
+        if at < cert.not_valid_before_utc:
+            result.fail(Check("certificate_validity", False,
+                              f"{_dn(cert)} valid only from {cert.not_valid_before_utc.isoformat()}"),
+                        NOT_YET_VALID)
+            return
+    leaf = path[0]
+    result.checks.append(Check("certificate_validity", True,
+                               f"valid {leaf.not_valid_before_utc.isoformat()} – "
+                               f"{leaf.not_valid_after_utc.isoformat()}"))
+
+
+def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _check_ca_constraints(path, result: ChainResult) -> None:
+    problems = []
+    leaf_bc = _basic_constraints(path[0])
+    if leaf_bc is not None and leaf_bc.ca:
+        problems.append(f"the signer's certificate {_dn(path[0])} is a CA certificate")
+    for depth, ca in enumerate(path[1:]):  # depth = CA certificates between `ca` and the signer
+        bc = _basic_constraints(ca)
+        if bc is None or not bc.ca:
+            problems.append(f"{_dn(ca)} is not a CA (basicConstraints)")
+        elif bc.path_length is not None and depth > bc.path_length:
+            problems.append(f"{_dn(ca)}: path length {depth} exceeds {bc.path_length}")
+        try:
+            ku = ca.extensions.get_extension_for_class(x509.KeyUsage).value
+            if not ku.key_cert_sign:
+                problems.append(f"{_dn(ca)} may not sign certificates (keyUsage)")
+        except x509.ExtensionNotFound:
+            pass
+    for cert in path:
+        for ext in cert.extensions:
+            if ext.critical and isinstance(ext.value, x509.UnrecognizedExtension):
+                problems.append(f"{_dn(cert)} has an unknown critical extension {ext.oid.dotted_string}")
+    if problems:
+        result.fail(Check("ca_constraints", False, "; ".join(problems)), CA_CONSTRAINTS)
+    else:
+        result.checks.append(Check("ca_constraints", True, "issuers are CAs, signer is not"))
+
+
+def _read_certs(path: Path) -> list[x509.Certificate]:
+    data = path.read_bytes()
+    try:
+        certs = (x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
+                 else [x509.load_der_x509_certificate(data)])
+        for cert in certs:  # parse lazily-read parts now, so chain checks cannot crash later
+            _ = (cert.subject, cert.issuer, list(cert.extensions), cert.not_valid_after_utc)
+        return certs
+    except (ValueError, x509.InvalidVersion, UnsupportedAlgorithm) as exc:
+        raise TrustStoreError(f"{path}: not a certificate: {exc}") from None
+
+
+def _read_crl(path: Path) -> x509.CertificateRevocationList:
+    data = path.read_bytes()
+    try:
+        crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
+        _ = (crl.issuer, crl.last_update_utc, crl.next_update_utc, list(crl))
+        return crl
+    except ValueError as exc:
+        raise TrustStoreError(f"{path}: not a CRL: {exc}") from None
+
+
+_cache: dict[tuple, TrustStore] = {}
+_cache_lock = threading.Lock()

@@ -1,0 +1,171 @@
+"""The deadline sweeper: warnings, missed deadlines and flags, each effect exactly once."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+
+from portal.applications import services as applications
+from portal.applications.models import Application
+from portal.core.clock import ALMATY
+from portal.deadlines.models import Deadline, DeadlineEffect
+from portal.events.models import Event
+from portal.extensions import db
+
+RECEIVED = datetime(2026, 3, 20, 18, 45, tzinfo=ALMATY)  # registered 26.03.2026; service due 09.04.2026
+
+
+def register_cases(app, count: int, received=RECEIVED) -> list[int]:
+    with app.app_context():
+        owner = db.session.scalar(db.select(Application).filter_by(status="draft")).created_by
+        ids = []
+        for _ in range(count):
+            case = applications.start_draft(owner, "accreditation", owner.organization)
+            applications.save_draft(case, {"legal_name": "X", "bin": "210640005550",
+                                           "main": {"settlement": "Астана", "address": "a"}}, owner)
+            db.session.flush()
+            applications.submit(case, owner, received_at=received)
+            ids.append(case.id)
+        db.session.commit()
+        return ids
+
+
+def sweep(app, now: datetime) -> dict:
+    from portal.deadlines.sweeper import sweep as run
+
+    with app.app_context():
+        return run(now)
+
+
+def effects(app, case_id: int) -> list[tuple[str, str]]:
+    with app.app_context():
+        return sorted(db.session.execute(
+            db.select(Deadline.code, DeadlineEffect.kind).join(Deadline, Deadline.id == DeadlineEffect.deadline_id)
+            .where(Deadline.application_id == case_id)).all())
+
+
+def events_of(app, case_id: int, kind: str) -> int:
+    with app.app_context():
+        return db.session.scalar(db.select(db.func.count(Event.id)).filter_by(application_id=case_id, kind=kind))
+
+
+def test_warning_then_missed_each_once_however_often_it_runs(app):
+    [case_id] = register_cases(app, 1)
+    # 08.04.2026 is the working day before the service term's last day (09.04.2026).
+    day_before = datetime(2026, 4, 8, 10, 0, tzinfo=ALMATY)
+    for _ in range(3):
+        sweep(app, day_before)
+    assert ("service", "warn") in effects(app, case_id)
+    assert ("service", "mark_missed") not in effects(app, case_id)
+    after = datetime(2026, 4, 10, 0, 1, tzinfo=ALMATY)
+    for _ in range(3):
+        sweep(app, after)
+    found = effects(app, case_id)
+    assert found.count(("service", "warn")) == 1
+    assert found.count(("service", "mark_missed")) == 1 and found.count(("service", "flag_overdue")) == 1
+    assert events_of(app, case_id, "deadline.missed") == len([f for f in found if f[1] == "mark_missed"])
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        assert case.overdue_since is not None
+        assert {d.code: d.state for d in case.deadlines}["service"] == "missed"
+
+
+def test_nothing_happens_before_the_warning_day(app):
+    [case_id] = register_cases(app, 1)
+    assert sweep(app, datetime(2026, 3, 26, 12, 0, tzinfo=ALMATY)).get("warn") is None
+    assert effects(app, case_id) == []
+
+
+def test_a_sweep_killed_halfway_is_finished_by_the_next_without_repeating(app, monkeypatch):
+    case_ids = register_cases(app, 3)
+    import portal.deadlines.sweeper as sweeper
+
+    real_apply, calls = sweeper._apply, {"n": 0}
+
+    def dying_apply(effect, deadline, now):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt("the process is killed")
+        real_apply(effect, deadline, now)
+
+    monkeypatch.setattr(sweeper, "_apply", dying_apply)
+    after = datetime(2026, 4, 10, 0, 1, tzinfo=ALMATY)
+    with pytest.raises(KeyboardInterrupt):
+        sweep(app, after)
+    monkeypatch.setattr(sweeper, "_apply", real_apply)
+    sweep(app, after)
+    sweep(app, after)
+    for case_id in case_ids:
+        found = effects(app, case_id)
+        assert len(found) == len(set(found))
+        assert ("service", "mark_missed") in found
+        assert events_of(app, case_id, "deadline.missed") == sum(1 for f in found if f[1] == "mark_missed")
+
+
+def test_the_sweep_reads_due_rows_through_the_index(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL is checked below")
+    with app.app_context():
+        from portal.deadlines.sweeper import _due_query
+
+        sql = _due_query(datetime(2026, 4, 10, tzinfo=ALMATY), 500).compile(
+            db.engine, compile_kwargs={"literal_binds": True})
+        plan = " ".join(str(row) for row in db.session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    assert "ix_deadline_due" in plan
+
+
+@pytest.mark.postgres
+def test_two_sweepers_racing_on_postgresql_do_each_effect_once(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("needs DATABASE_URL pointing at PostgreSQL")
+    case_ids = register_cases(app, 40)
+    after = datetime(2026, 4, 10, 0, 1, tzinfo=ALMATY)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def worker():
+        try:
+            start.wait()
+            results.append(sweep(app, after))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    total_missed = sum(r.get("mark_missed", 0) for r in results)
+    with app.app_context():
+        missed_rows = db.session.scalar(db.select(db.func.count(Deadline.id)).where(
+            Deadline.application_id.in_(case_ids), Deadline.state == "missed"))
+        missed_events = db.session.scalar(db.select(db.func.count(Event.id)).where(
+            Event.application_id.in_(case_ids), Event.kind == "deadline.missed"))
+    assert total_missed == missed_rows == missed_events > 0
+
+
+def test_the_sweep_command_prints_what_it_did(app, runner):
+    register_cases(app, 1)
+    result = runner.invoke(args=["deadlines", "sweep", "--now", "2026-04-10T00:01"])
+    assert result.exit_code == 0 and '"mark_missed": ' in result.output
+    again = runner.invoke(args=["deadlines", "sweep", "--now", "2026-04-10T00:01"])
+    assert '"mark_missed"' not in again.output
+
+
+def test_the_case_page_shows_a_missed_deadline_even_before_the_sweep(app, client, auth):
+    [case_id] = register_cases(app, 1, received=datetime.now(ALMATY) - timedelta(days=60))
+    auth.login("applicant")
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert 'class="deadline-row missed"' in page and "Appendix 2 item 3" in page
+
+
+def test_the_supervisor_sees_deadlines_at_risk(app, client, auth):
+    [case_id] = register_cases(app, 1, received=datetime.now(ALMATY) - timedelta(days=60))
+    auth.login("supervisor")
+    page = client.get("/staff/deadlines").get_data(as_text=True)
+    with app.app_context():
+        number = db.session.get(Application, case_id).number
+    assert number in page and "missed" in page
