@@ -1,5 +1,6 @@
 # Two commands for a newcomer: `make run` and `make test`. Each sets itself up.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || echo python3)
+# The first interpreter that really runs and is 3.11 or 3.12 (durable-rules does not import on 3.13).
+PYTHON ?= $(shell for p in python3.11 python3.12 python3; do $$p -c 'import sys; assert (3, 11) <= sys.version_info[:2] < (3, 13)' 2>/dev/null && { echo $$p; break; }; done)
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
@@ -7,6 +8,7 @@ FLASK  := $(BIN)/flask --app wsgi
 .PHONY: run test install db seed translations translations-update bench clean
 
 $(BIN)/activate: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is needed (durable-rules does not import on 3.13)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
