@@ -71,8 +71,9 @@ def configure_blueprints(app: Flask) -> None:
     from portal.deadlines.views import bp as deadlines
     from portal.events.views import bp as monitoring
     from portal.main.views import bp as main
+    from portal.review.views import bp as review
 
-    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring):
+    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review):
         app.register_blueprint(bp)
 
 

@@ -8,6 +8,7 @@
 | MAX_UPLOAD_MB   | 10                                   | largest single document                  |
 | TRUST_STORE     | <instance>/pki/trust                 | CA certificates and CRLs for EDS checks  |
 | TYNDAU_ENV      | development                          | "production" refuses to start unsafely   |
+| STATE_GATEWAY   | portal.gateway.development.…         | class of the e-government gateway client |
 """
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
         "PAGE_SIZE": 25,
+        # The e-government gateway client (п.13); production names its own class here.
+        "STATE_GATEWAY": os.environ.get("STATE_GATEWAY", "portal.gateway.development.DevelopmentGateway"),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

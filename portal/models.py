@@ -6,3 +6,4 @@ from portal.deadlines.models import Deadline, DeadlineEffect  # noqa: F401
 from portal.documents.models import Document  # noqa: F401
 from portal.events.models import Event  # noqa: F401
 from portal.law.models import LawVersionRecord  # noqa: F401
+from portal.review.models import ReviewDecision, StateFacts  # noqa: F401

@@ -16,9 +16,15 @@ PORTAL = "portal"
 CHANCELLERY = "chancellery"
 ROUTES = (PORTAL, CHANCELLERY)
 
+# The stages of a case, in the order of the Rules.
 DRAFT = "draft"
-REGISTERED = "registered"
-STATUSES = (DRAFT, REGISTERED)
+REGISTERED = "registered"                  # п.6–п.7: awaiting the completeness check
+INCOMPLETE_REFUSED = "incomplete_refused"  # п.7 / п.12: motivated refusal of further consideration (final)
+UNDER_REVIEW = "under_review"              # п.8 / п.12: complete, checked against the Rules
+GROUNDS_FOUND = "grounds_found"            # п.9: grounds found; the preliminary refusal is to be sent
+AWAITING_DECISION = "awaiting_decision"    # no grounds: the certificate is to be drafted and signed
+STATUSES = (DRAFT, REGISTERED, INCOMPLETE_REFUSED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION)
+CLOSED_STATUSES = (INCOMPLETE_REFUSED,)
 UI_LANGUAGES = ("kk", "ru", "en")
 
 

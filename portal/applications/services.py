@@ -9,6 +9,7 @@ from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organiz
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import now_utc
+from portal.core.concurrency import check_version
 from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db
@@ -75,10 +76,7 @@ def save_draft(application: Application, data: dict, actor, expected_version: in
     """Write the form's data into the draft; nothing typed is dropped, empty backups are."""
     if not application.is_draft:
         raise AlreadySubmitted()
-    if expected_version is not None and expected_version != application.version:
-        from sqlalchemy.orm.exc import StaleDataError
-
-        raise StaleDataError("the draft changed since it was opened")
+    check_version(application, expected_version)
     for name in FIELDS:
         if name in data:
             value = data[name]

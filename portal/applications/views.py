@@ -18,6 +18,7 @@ from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
 from portal.events.services import timeline
+from portal.review.presenters import review_context
 from portal.extensions import db
 
 bp = Blueprint("applications", __name__)
@@ -208,7 +209,8 @@ def case(application_id: int):
         return redirect(url_for("applications.edit", application_id=application.id))
     return render_page("applications/case.html", "applications/_status.html", application=application,
                        events=timeline(application), deadlines=queries.case_deadlines(application),
-                       checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency)
+                       checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,
+                       **review_context(application, g.user))
 
 
 # --- staff: the list of cases and paper submissions ------------------------------------------

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
 
-OPEN, MET, MISSED = "open", "met", "missed"
+# closed: the case ended before the term ran out, so the term no longer applies.
+OPEN, MET, MISSED, CLOSED = "open", "met", "missed", "closed"
 
 
 class Deadline(db.Model):

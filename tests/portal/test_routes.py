@@ -15,6 +15,9 @@ EXPECTED = {
     ("GET", "/staff/cases"), ("GET", "/staff/paper"), ("POST", "/staff/paper"),
     ("GET", "/admin/calendar/"), ("POST", "/admin/calendar/"), ("POST", "/admin/calendar/<day>/delete"),
     ("GET", "/api/monitoring/events"), ("GET", "/staff/deadlines"),
+    ("POST", "/staff/cases/<int:application_id>/state-facts"),
+    ("GET", "/staff/cases/<int:application_id>/completeness"), ("POST", "/staff/cases/<int:application_id>/completeness"),
+    ("GET", "/staff/cases/<int:application_id>/review"), ("POST", "/staff/cases/<int:application_id>/review"),
     ("GET", "/static/<path:filename>"),
 }
 

@@ -1,0 +1,1 @@
+"""Data from state information systems through the e-government gateway (п.13), behind one interface."""

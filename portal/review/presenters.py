@@ -1,0 +1,16 @@
+"""What the case page shows of the review: decisions for everyone, the workbench for staff."""
+from __future__ import annotations
+
+from portal.gateway.services import latest_state_facts
+from portal.law.services import law_for
+from portal.review.services import decisions
+
+
+def review_context(application, user) -> dict:
+    law = law_for(application)
+    names = {doc.code: doc.name for doc in law.document_list(application.kind, application.route).documents}
+    context = {"decisions": decisions(application), "document_names": names,
+               "ground_texts": {g.number: g.text for g in law.grounds}, "workbench": None}
+    if user.is_staff:
+        context["workbench"] = {"facts": latest_state_facts(application)}
+    return context

@@ -1,0 +1,104 @@
+"""The clerk's workbench actions on a case: state facts, completeness, review."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import CLERK
+from portal.applications.models import Application
+from portal.applications.services import can_view
+from portal.core.permissions import roles_required
+from portal.extensions import db
+from portal.gateway.services import fetch_state_facts, latest_state_facts
+from portal.law.services import law_for
+from portal.review import services
+
+bp = Blueprint("review", __name__, url_prefix="/staff/cases/<int:application_id>")
+
+
+def _case(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view(g.user, application):
+        abort(404)
+    return application
+
+
+def _version() -> int | None:
+    value = request.form.get("version", "")
+    return int(value) if value.isdigit() else None
+
+
+def _back(application_id: int):
+    return redirect(url_for("applications.case", application_id=application_id))
+
+
+def _changed(application_id: int):
+    db.session.rollback()
+    flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
+            "here is the case as it is now."), "error")
+    return _back(application_id)
+
+
+@bp.route("/state-facts", methods=["POST"])
+@roles_required(CLERK)
+def state_facts(application_id: int):
+    application = _case(application_id)
+    fetch_state_facts(application, g.user)
+    db.session.commit()
+    return _back(application_id)
+
+
+@bp.route("/completeness", methods=["GET", "POST"])
+@roles_required(CLERK)
+def completeness(application_id: int):
+    application = _case(application_id)
+    proposal = services.propose_completeness(application)
+    errors = {}
+    if request.method == "POST":
+        findings = [dict(zip(("code", "problem"), value.split(":", 1))) for value in request.form.getlist("finding")
+                    if ":" in value]
+        try:
+            services.decide_completeness(application, g.user, findings, request.form.get("note", ""), _version())
+            db.session.commit()
+            return _back(application_id)
+        except services.WrongStage:
+            return _changed(application_id)
+        except StaleDataError:
+            return _changed(application_id)
+        except services.InvalidDecision as exc:
+            db.session.rollback()
+            errors = exc.errors
+    required = law_for(application).document_list(application.kind, application.route)
+    chosen = ({v for v in request.form.getlist("finding")} if request.method == "POST"
+              else {f"{f['code']}:{f['problem']}" for f in proposal})
+    return render_template("review/completeness.html", application=application, proposal=proposal,
+                           required=required, chosen=chosen, errors=errors,
+                           note=request.form.get("note", "")), 422 if errors else 200
+
+
+@bp.route("/review", methods=["GET", "POST"])
+@roles_required(CLERK)
+def review(application_id: int):
+    application = _case(application_id)
+    unreliable = {"yes": True, "no": False}.get(request.values.get("documents_unreliable", ""))
+    errors = {}
+    if request.method == "POST":
+        verdicts = {n: {"accept": request.form.get(f"ground-{n}") == "accept",
+                        "reason": request.form.get(f"ground-{n}-reason", "")}
+                    for n in range(1, 6) if request.form.get(f"ground-{n}") in ("accept", "reject")}
+        added = {n: request.form.get(f"add-{n}-reason", "") for n in range(1, 6) if request.form.get(f"add-{n}")}
+        try:
+            services.decide_review(application, g.user, verdicts, added, request.form.get("note", ""), unreliable,
+                                   _version())
+            db.session.commit()
+            return _back(application_id)
+        except (services.WrongStage, StaleDataError):
+            return _changed(application_id)
+        except services.InvalidDecision as exc:
+            db.session.rollback()
+            errors = exc.errors
+    proposal = services.propose_review(application, unreliable)
+    return render_template("review/review.html", application=application, proposal=proposal,
+                           law=law_for(application), facts=latest_state_facts(application), errors=errors,
+                           form=request.form, unreliable=unreliable), 422 if errors else 200
