@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField,
+                     TextAreaField)
 from wtforms.validators import Optional, ValidationError
 
 from portal.core.clock import now_utc
@@ -95,3 +96,18 @@ class SubmitApplicationForm(FlaskForm):
         _l("I understand that an incomplete package gets a motivated refusal of further consideration (п.7), "
            "and I submit it as it is"))
     submit = SubmitField(_l("Submit the application"))
+
+
+class QueueFilterForm(FlaskForm):
+    """The filters of the staff queue (a GET form: bookmarkable, no CSRF needed)."""
+
+    stage = SelectField(_l("Stage"), choices=[
+        ("", _l("All stages")), ("registered", _l("Registered: completeness to check")),
+        ("under_review", _l("Under review")), ("grounds_found", _l("Grounds for refusal found")),
+        ("awaiting_decision", _l("No grounds found: decision being prepared")),
+        ("incomplete_refused", _l("Refused further consideration: incomplete package"))], default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), (ACCREDITATION, _l("Accreditation")),
+                                            (REISSUE, _l("Re-issuance"))], default="")
+    deadline = SelectField(_l("Deadlines"), choices=[
+        ("", _l("Any")), ("missed", _l("Missed")), ("near", _l("One working day left")),
+        ("on_track", _l("On track"))], default="")

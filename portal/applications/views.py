@@ -9,9 +9,10 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
 from portal.applications import queries, services
 from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUploadForm, PaperIntakeForm,
-                                       SubmitApplicationForm)
+                                       QueueFilterForm, SubmitApplicationForm)
 from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
-from portal.core.clock import now_utc
+from portal.calendar_admin.services import current_calendar
+from portal.core.clock import ALMATY, now_utc
 from portal.core.permissions import login_required, roles_required
 from portal.core.rendering import render_page
 from portal.deadlines.services import urgency as deadline_urgency
@@ -218,9 +219,14 @@ def case(application_id: int):
 @bp.route("/staff/cases")
 @roles_required(*PROVIDER_ROLES, AUTHORITY)
 def queue():
+    form = QueueFilterForm(request.args, meta={"csrf": False})
+    filters = form.data if form.validate() else {}
     page = max(request.args.get("page", 1, type=int), 1)
-    cases = queries.staff_cases(page)
-    return render_page("applications/queue.html", "applications/_queue_rows.html", cases=cases, page=page)
+    now = now_utc()
+    horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
+    cases = queries.staff_cases(filters, page, now, horizon)
+    return render_page("applications/queue.html", "applications/_queue_results.html", cases=cases, page=page,
+                       form=form, filters={k: v for k, v in filters.items() if v})
 
 
 @bp.route("/staff/paper", methods=["GET", "POST"])
