@@ -70,10 +70,12 @@ def configure_blueprints(app: Flask) -> None:
     from portal.calendar_admin.views import bp as calendar_admin
     from portal.deadlines.views import bp as deadlines
     from portal.events.views import bp as monitoring
+    from portal.hearings.views import bp as hearings
     from portal.main.views import bp as main
     from portal.review.views import bp as review
+    from portal.signatures.views import bp as signatures
 
-    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review):
+    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review, hearings, signatures):
         app.register_blueprint(bp)
 
 
@@ -104,6 +106,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["official_date"] = i18n.official_date
     app.jinja_env.filters["official_datetime"] = i18n.official_datetime
     app.jinja_env.filters["localized"] = i18n.localized
+    app.jinja_env.filters["cite"] = i18n.cite
 
     @app.context_processor
     def inject():
@@ -124,12 +127,7 @@ def configure_cli(app: Flask) -> None:
     from portal.calendar_admin.cli import calendar_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
+    from portal.signatures.cli import pki_cli, signature_cli
 
-    for group in (calendar_cli, deadlines_cli, demo_cli):
+    for group in (calendar_cli, deadlines_cli, demo_cli, signature_cli, pki_cli):
         app.cli.add_command(group)
-    try:  # the signatures module is built alongside; register it once it is there
-        from portal.signatures.cli import pki_cli, signature_cli
-    except ImportError:
-        return
-    app.cli.add_command(signature_cli)
-    app.cli.add_command(pki_cli)

@@ -9,6 +9,8 @@
 | TRUST_STORE     | <instance>/pki/trust                 | CA certificates and CRLs for EDS checks  |
 | TYNDAU_ENV      | development                          | "production" refuses to start unsafely   |
 | STATE_GATEWAY   | portal.gateway.development.…         | class of the e-government gateway client |
+| REQUIRE_EDS_FOR_PORTAL | false (set true in production) | a portal application must be signed (App. 2 item 8, 10) |
+| EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
 """
 from __future__ import annotations
 
@@ -51,6 +53,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 25,
         # The e-government gateway client (п.13); production names its own class here.
         "STATE_GATEWAY": os.environ.get("STATE_GATEWAY", "portal.gateway.development.DevelopmentGateway"),
+        # Appendix 2 items 8 and 10: an application through the portal is certified by the applicant's EDS.
+        "REQUIRE_EDS_FOR_PORTAL": os.environ.get("REQUIRE_EDS_FOR_PORTAL", "false").lower() in ("1", "true", "yes"),
+        "EDS_CHALLENGE_SECONDS": _int("EDS_CHALLENGE_SECONDS", 300),
     }
     config.update(overrides)
     if not config["SECRET_KEY"]:

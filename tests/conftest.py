@@ -13,6 +13,9 @@ from portal.extensions import db
 # Tables whose rows come from migrations (the law's data), kept between tests.
 KEEP = {"alembic_version", "law_version"}
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+# Has keys in the tests' PKI but no account yet: its first log-in with EDS creates it.
+NEW_ORGANIZATION = {"bin": "240340008887", "name": "ТОО «Jaña Pool»", "head_iin": "850209300459",
+                    "head_name": "НҰРЛАНОВ ДӘУЛЕТ СЕРІКҰЛЫ"}
 
 
 @pytest.fixture(scope="session")
@@ -30,13 +33,25 @@ def _database(tmp_path_factory):
     return url, base
 
 
+@pytest.fixture(scope="session")
+def portal_pki(tmp_path_factory):
+    """The development PKI of the demo organisations (plus NEW_ORGANIZATION), made once per run."""
+    from portal.demo.data import pki_organizations
+    from portal.signatures.pki import init_pki
+
+    base = tmp_path_factory.mktemp("pki")
+    init_pki(base, [*pki_organizations(), NEW_ORGANIZATION])
+    return base
+
+
 @pytest.fixture
-def app(_database, tmp_path):
+def app(_database, portal_pki, tmp_path):
     url, _base = _database
     app = create_app({
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": url,
         "SECRET_KEY": "test-secret",
+        "TRUST_STORE": str(portal_pki / "trust"),
         "UPLOADS_DIR": str(tmp_path / "uploads"),
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in real use
         "MAX_UPLOAD_BYTES": 200 * 1024,

@@ -1,10 +1,15 @@
-"""Authentication and the signed-in person."""
+"""Authentication and the signed-in person: by password, or by EDS (a signed one-time challenge)."""
 from __future__ import annotations
 
 from flask import g, session
+from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import User
+from portal.accounts.models import APPLICANT, Organization, User
 from portal.extensions import db
+from portal.signatures import services as signatures
+from portal.signatures.services import SignatureRefused
+
+EDS_NONCE = "eds_nonce"  # the session key of the challenge shown to this browser
 
 # Same cost whether or not the user exists, so timing does not reveal usernames.
 _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
@@ -34,3 +39,57 @@ def load_current_user() -> None:
     user_id = session.get("user_id")
     user = db.session.get(User, user_id) if user_id else None
     g.user = user if user is not None and user.active else None
+
+
+# --- log-in with EDS -------------------------------------------------------------------------
+
+def eds_challenge():
+    """The challenge this browser is shown: its open one, or a new one remembered in the session."""
+    challenge = signatures.open_challenge(session.get(EDS_NONCE))
+    if challenge is None:
+        challenge = signatures.issue_challenge()
+        session[EDS_NONCE] = challenge.nonce
+    return challenge
+
+
+def authenticate_eds(data: bytes) -> User:
+    """The applicant whose authentication key signed this browser's challenge; SignatureRefused otherwise.
+
+    The organisation (by BIN) and the person (by IIN within it) are created on first log-in.
+    """
+    report = signatures.check_or_refuse(data, purpose="auth")
+    if not report.signer.iin or not report.signer.bin:
+        raise SignatureRefused("signature.not_legal_entity", report)
+    challenge = signatures.consume_challenge(report, session.get(EDS_NONCE))
+    user = _eds_user(report.signer)
+    if not user.active:
+        raise SignatureRefused("account.inactive", report)
+    challenge.user_id = user.id
+    return user
+
+
+def _eds_user(signer) -> User:
+    organization = db.session.scalar(db.select(Organization).filter_by(bin=signer.bin))
+    if organization is None:
+        organization = _create_once(Organization(bin=signer.bin, name=(signer.organization or signer.bin)[:300]),
+                                    db.select(Organization).filter_by(bin=signer.bin))
+    query = db.select(User).filter_by(organization_id=organization.id, iin=signer.iin, role=APPLICANT)
+    user = db.session.scalar(query)
+    if user is None:
+        name = " ".join(part for part in (signer.common_name, signer.given_name) if part) or signer.iin
+        user = _create_once(User(username=f"eds-{signer.iin}-{signer.bin}", full_name=name[:200], role=APPLICANT,
+                                 iin=signer.iin, organization=organization), query)
+    return user
+
+
+def _create_once(row, query):
+    """Insert `row`, or when a concurrent first log-in inserted it first, load that one."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        existing = db.session.scalar(query)
+        if existing is None:
+            raise
+        return existing
+    return row

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from portal.accounts import services
 from portal.accounts.forms import LoginForm
 from portal.core.permissions import login_required, public
+from portal.extensions import db
+from portal.signatures import services as signatures
+from portal.signatures.forms import SignedDocumentForm
+from portal.signatures.messages import sentence
 
 bp = Blueprint("accounts", __name__)
 
@@ -44,6 +48,41 @@ def login():
         form.password.errors.append(_("Wrong username or password."))
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
+
+
+@bp.route("/login/eds", methods=["GET", "POST"])
+@public
+def login_eds():
+    """Log in by signing a one-time challenge with the authentication key of the organisation's EDS."""
+    form = SignedDocumentForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate_eds(form.document)
+        except signatures.SignatureRefused as exc:
+            db.session.rollback()
+            form.refuse(sentence(exc.key, **exc.params))
+        else:
+            db.session.commit()
+            services.log_in(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    challenge = services.eds_challenge()
+    db.session.commit()
+    status = 422 if form.errors else 200
+    return render_template("accounts/login_eds.html", form=form, challenge=challenge,
+                           challenge_xml=signatures.challenge_xml(challenge).decode("utf-8")), status
+
+
+@bp.route("/login/eds/challenge.xml")
+@public
+def eds_challenge_document():
+    """This browser's challenge as a file, for signing tools that take files."""
+    challenge = services.eds_challenge()
+    db.session.commit()
+    response = make_response(signatures.challenge_xml(challenge))
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = "attachment; filename=tyndau-login.xml"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

@@ -105,6 +105,8 @@ class QueueFilterForm(FlaskForm):
         ("", _l("All stages")), ("registered", _l("Registered: completeness to check")),
         ("under_review", _l("Under review")), ("grounds_found", _l("Grounds for refusal found")),
         ("awaiting_decision", _l("No grounds found: decision being prepared")),
+        ("preliminary_refusal", _l("Preliminary decision to refuse: hearing")),
+        ("hearing_held", _l("Hearing held: final decision being prepared")),
         ("incomplete_refused", _l("Refused further consideration: incomplete package"))], default="")
     kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), (ACCREDITATION, _l("Accreditation")),
                                             (REISSUE, _l("Re-issuance"))], default="")

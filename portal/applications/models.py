@@ -23,7 +23,10 @@ INCOMPLETE_REFUSED = "incomplete_refused"  # п.7 / п.12: motivated refusal of 
 UNDER_REVIEW = "under_review"              # п.8 / п.12: complete, checked against the Rules
 GROUNDS_FOUND = "grounds_found"            # п.9: grounds found; the preliminary refusal is to be sent
 AWAITING_DECISION = "awaiting_decision"    # no grounds: the certificate is to be drafted and signed
-STATUSES = (DRAFT, REGISTERED, INCOMPLETE_REFUSED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION)
+PRELIMINARY_REFUSAL = "preliminary_refusal"  # п.9–п.10: notice sent, the hearing is due
+HEARING_HELD = "hearing_held"              # п.11: the final decision is to be drafted and signed
+STATUSES = (DRAFT, REGISTERED, INCOMPLETE_REFUSED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION,
+            PRELIMINARY_REFUSAL, HEARING_HELD)
 CLOSED_STATUSES = (INCOMPLETE_REFUSED,)
 UI_LANGUAGES = ("kk", "ru", "en")
 

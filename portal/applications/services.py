@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import update
 
 from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organization
@@ -145,11 +146,13 @@ def detach(application: Application, document, actor) -> None:
 
 # --- submission and registration (п.6, п.7) --------------------------------------------------
 
-def submit(application: Application, actor, received_at: datetime | None = None) -> bool:
+def submit(application: Application, actor, received_at: datetime | None = None,
+           expected_version: int | None = None) -> bool:
     """Submit once: the draft becomes a registered case with its deadlines.
 
     Returns False when it had already been submitted (a double click, a retried request):
     the conditional UPDATE lets exactly one request move it out of the draft stage.
+    With expected_version, also when the draft changed since that version was read.
     """
     from portal.deadlines.services import open_plan
 
@@ -158,7 +161,8 @@ def submit(application: Application, actor, received_at: datetime | None = None)
     law_record, _law = law_in_force(registered_on)
     moved = db.session.execute(
         update(Application)
-        .where(Application.id == application.id, Application.status == DRAFT)
+        .where(Application.id == application.id, Application.status == DRAFT,
+               *([Application.version == expected_version] if expected_version is not None else []))
         .values(status=REGISTERED, received_at=received_at, registered_on=registered_on,
                 law_version_id=law_record.id, registered_by_id=actor.id,
                 number=f"{registered_on.year}-{application.id:06d}", version=Application.version + 1)
@@ -172,6 +176,40 @@ def submit(application: Application, actor, received_at: datetime | None = None)
     events.record(application, "application.registered", actor=actor, number=application.number,
                   registered_on=registered_on.isoformat())
     open_plan(application)
+    return True
+
+
+def signature_required(application: Application) -> bool:
+    """Whether this submission must come as a signed XML document.
+
+    Appendix 2 item 10 and item 8 sub-item 2: an electronic application is certified by the
+    applicant's EDS. Enforced for the portal route when REQUIRE_EDS_FOR_PORTAL is set.
+    """
+    return application.route == PORTAL and bool(current_app.config.get("REQUIRE_EDS_FOR_PORTAL", False))
+
+
+def submit_with_signature(application: Application, actor, signed_xml: bytes | None,
+                          received_at: datetime | None = None) -> bool:
+    """submit(), with the applicant's signed application when given or required.
+
+    The signed document must be valid, the organisation's (BIN) and say what the draft says;
+    its report is kept with the case. Raises SignatureRefused otherwise.
+    """
+    from portal.signatures import services as signatures
+
+    if application.route != PORTAL:
+        signed_xml = None  # a paper submission is signed on paper
+    if signed_xml is None:
+        if signature_required(application):
+            raise signatures.SignatureRefused("application.signature_required")
+        return submit(application, actor, received_at=received_at)
+    version = application.version
+    report = signatures.verify_application(application, signed_xml)
+    if not submit(application, actor, received_at=received_at, expected_version=version):
+        if application.is_draft:  # saved by someone else meanwhile: what was signed is not the draft
+            raise signatures.SignatureRefused("application.changed", report)
+        return False
+    signatures.record(application, "application", signed_xml, report, actor)
     return True
 
 

@@ -1,7 +1,7 @@
 """Views of the applicant's cabinet, the application wizard and the case page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -21,6 +21,10 @@ from portal.documents.models import Document
 from portal.events.services import timeline
 from portal.review.presenters import review_context
 from portal.extensions import db
+from portal.signatures import services as signatures
+from portal.signatures.forms import SignedDocumentForm
+from portal.signatures.messages import sentence
+from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("applications", __name__)
 
@@ -183,21 +187,43 @@ def submit(application_id: int):
     if not services.can_edit(g.user, application):
         abort(403)
     form = SubmitApplicationForm()
+    signed = SignedDocumentForm(meta={"csrf": False})  # part of the same form: its CSRF token is checked
+    signed.required = False
     missing = services.missing_documents(application)
     problems = services.missing_fields(application)
-    if form.validate_on_submit() and not problems:
+    if form.validate_on_submit() and signed.validate() and not problems:
         if missing and not form.confirm_incomplete.data:
             form.confirm_incomplete.errors = [_("Confirm that you submit an incomplete package, or attach the "
                                                 "missing documents first.")]
         else:
             received_at = application.received_at if application.route == CHANCELLERY else None
-            if services.submit(application, g.user, received_at=received_at):
-                db.session.commit()
-                flash(_("Your application has been accepted and registered."), "success")
-            return redirect(url_for("applications.case", application_id=application_id))
-    status = 422 if form.errors else 200
-    return render_template("applications/submit.html", application=application, form=form, missing=missing,
+            try:
+                submitted = services.submit_with_signature(application, g.user, signed.document,
+                                                           received_at=received_at)
+            except SignatureRefused as exc:
+                db.session.rollback()
+                signed.refuse(sentence(exc.key, **exc.params))
+            else:
+                if submitted:
+                    db.session.commit()
+                    flash(_("Your application has been accepted and registered."), "success")
+                return redirect(url_for("applications.case", application_id=application_id))
+    status = 422 if form.errors or signed.errors else 200
+    return render_template("applications/submit.html", application=application, form=form, signed=signed,
+                           signature_required=services.signature_required(application), missing=missing,
                            problems=problems), status
+
+
+@bp.route("/applications/<int:application_id>/application.xml")
+@login_required
+def application_xml(application_id: int):
+    """The Appendix 1 data of the case as the XML document the applicant signs (docs/application-xml.md)."""
+    application = _load(application_id)
+    response = make_response(signatures.application_document(application))
+    response.headers["Content-Type"] = "application/xml; charset=utf-8"
+    response.headers["Content-Disposition"] = f"attachment; filename=application-{application.id}.xml"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 # --- the case --------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Language choice and the locale-aware formatting used by every template."""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from flask import current_app, request
@@ -39,3 +40,38 @@ def localized(texts: dict | None) -> str:
         return ""
     lang = str(get_locale() or "kk")
     return texts.get(lang) or texts.get("ru") or next(iter(texts.values()))
+
+
+# Citations of the Rules as rules/ writes them ("п. 4 пп. 3)", "Appendix 2 item 9 sub-item 5"),
+# rendered in the reader's language; anything unrecognised is shown as written.
+_CITE_PATTERNS = [
+    (re.compile(r"^п\. (\d+) пп\. (\d+)\)$"),
+     {"ru": "п. {0} пп. {1})", "kk": "{0}-т. {1}) тт.", "en": "para. {0}({1})"}),
+    (re.compile(r"^п\. (\d+), second paragraph$"),
+     {"ru": "п. {0}, часть вторая", "kk": "{0}-т. екінші бөлігі", "en": "para. {0}, second paragraph"}),
+    (re.compile(r"^п\. (\d+)$"), {"ru": "п. {0}", "kk": "{0}-т.", "en": "para. {0}"}),
+    (re.compile(r"^Appendix (\d+) item (\d+) sub-item (\d+) \(second\)$"),
+     {"ru": "прил. {0} п. {1} пп. {2}) (второй)", "kk": "{0}-қосымша {1}-т. {2}) тт. (екінші)",
+      "en": "Appendix {0} item {1} sub-item {2} (second)"}),
+    (re.compile(r"^Appendix (\d+) item (\d+) sub-item (\d+)$"),
+     {"ru": "прил. {0} п. {1} пп. {2})", "kk": "{0}-қосымша {1}-т. {2}) тт.", "en": "Appendix {0} item {1} sub-item {2}"}),
+    (re.compile(r"^Appendix (\d+) item (\d+)$"), {"ru": "прил. {0} п. {1}", "kk": "{0}-қосымша {1}-т.", "en": "Appendix {0} item {1}"}),
+    (re.compile(r"^Appendix (\d+)$"), {"ru": "прил. {0}", "kk": "{0}-қосымша", "en": "Appendix {0}"}),
+]
+
+
+def cite(citation: str | None) -> str:
+    """A citation of the Rules in the current language: "п. 4 пп. 3)" reads "4-т. 3) тт." in Kazakh."""
+    if not citation:
+        return ""
+    lang = str(get_locale() or "kk")
+    parts = []
+    for part in citation.split("; "):
+        for pattern, forms in _CITE_PATTERNS:
+            match = pattern.match(part.strip())
+            if match:
+                parts.append(forms.get(lang, forms["en"]).format(*match.groups()))
+                break
+        else:
+            parts.append(part)
+    return "; ".join(parts)

@@ -1,7 +1,9 @@
 """`flask demo seed`: idempotent demo data, printed log-ins."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -11,8 +13,9 @@ from portal.accounts.models import Organization, User
 from portal.applications import services as applications
 from portal.applications.models import Application
 from portal.core.clock import now_utc
-from portal.demo.data import ORGANIZATIONS, USERS
+from portal.demo.data import ORGANIZATIONS, USERS, pki_organizations
 from portal.extensions import db
+from portal.signatures.pki import init_pki
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
 
@@ -65,6 +68,24 @@ def _demo_cases(users: dict[str, User]) -> None:
     applications.start_draft(applicant, "reissue", applicant.organization)
 
 
+def ensure_pki(directory: Path) -> bool:
+    """Make the development PKI of the demo organisations in `directory` unless it holds one already.
+
+    A PKI made for other organisations is replaced, so the keys always match the demo BINs.
+    Returns True when a PKI was made.
+    """
+    wanted = {org["bin"] for org in pki_organizations()}
+    try:
+        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        have = {org["bin"] for org in manifest["organizations"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        have = set()
+    if wanted <= have and (directory / "trust" / "ca.pem").exists():
+        return False
+    init_pki(directory, pki_organizations(), overwrite=True)
+    return True
+
+
 @demo_cli.command("seed")
 def seed_command() -> None:
     """Create demo organisations, accounts and cases (idempotent)."""
@@ -74,3 +95,12 @@ def seed_command() -> None:
     click.echo("Demo log-ins (username / password):")
     for username, full_name, role, _org in USERS:
         click.echo(f"  {role:<11} {username:<11} / {password_for(username)}   ({full_name})")
+    pki_dir = Path(current_app.instance_path) / "pki"
+    made = ensure_pki(pki_dir)
+    click.echo(f"Development PKI {'created' if made else 'kept'} in {pki_dir}; keys in {pki_dir / 'orgs'}/<BIN>/.")
+    if Path(current_app.config["TRUST_STORE"]).resolve() != (pki_dir / "trust").resolve():
+        click.echo(f"  Note: TRUST_STORE is {current_app.config['TRUST_STORE']}, not this PKI's trust/ folder.")
+    first = ORGANIZATIONS[0]["bin"]
+    click.echo("  Sign without NCALayer: flask --app wsgi pki sign FILE.xml "
+               f"--key {pki_dir}/orgs/{first}/auth.key --cert {pki_dir}/orgs/{first}/auth.pem --out signed.xml"
+               "  (auth.* to sign in, sign.* to sign an application)")

@@ -23,6 +23,9 @@ def case_urls(application_id: int, document_id: int) -> list[tuple[str, str]]:
         ("GET", f"{base}/documents"), ("POST", f"{base}/documents"),
         ("GET", f"{base}/documents/{document_id}"), ("POST", f"{base}/documents/{document_id}/delete"),
         ("GET", f"{base}/submit"), ("POST", f"{base}/submit"),
+        ("GET", f"{base}/application.xml"), ("GET", f"{base}/hearing"), ("GET", f"{base}/hearing.ics"),
+        ("POST", f"{base}/hearing/book"), ("POST", f"{base}/hearing/waive"), ("POST", f"{base}/hearing/position"),
+        ("GET", f"{base}/signatures/1/report.json"), ("GET", f"{base}/signatures/1/document.xml"),
     ]
 
 

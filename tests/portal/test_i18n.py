@@ -60,8 +60,25 @@ def test_every_template_string_is_in_the_catalog():
 
     with open(os.path.join(ROOT, "babel.cfg")) as f:
         method_map, options_map = parse_mapping_cfg(f)
+    from babel.messages.extract import DEFAULT_KEYWORDS
+
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
     extracted = {msg[2] if isinstance(msg[2], str) else msg[2][0]
-                 for msg in extract_from_dir(ROOT, method_map, options_map)}
+                 for msg in extract_from_dir(ROOT, method_map, options_map, keywords=keywords)}
     with open(os.path.join(ROOT, "portal", "translations", "ru", "LC_MESSAGES", "messages.po"), "rb") as f:
         known = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
     assert sorted(extracted - known) == []
+
+
+@pytest.mark.parametrize("lang,citation,expected", [
+    ("kk", "п. 4 пп. 3)", "4-т. 3) тт."),
+    ("ru", "Appendix 2 item 9 sub-item 5", "прил. 2 п. 9 пп. 5)"),
+    ("kk", "п. 6; п. 7; Appendix 2 item 7", "6-т.; 7-т.; 2-қосымша 7-т."),
+    ("en", "п. 12, second paragraph", "para. 12, second paragraph"),
+    ("ru", "something else", "something else"),
+])
+def test_citations_of_the_rules_read_in_the_page_language(app, lang, citation, expected):
+    from portal.core.i18n import cite
+
+    with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+        assert cite(citation) == expected

@@ -4,6 +4,10 @@ from __future__ import annotations
 EXPECTED = {
     ("GET", "/"), ("GET", "/language/<code>"), ("GET", "/healthz"), ("GET", "/readyz"),
     ("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/me"),
+    ("GET", "/login/eds"), ("POST", "/login/eds"), ("GET", "/login/eds/challenge.xml"),
+    ("GET", "/verify"), ("POST", "/verify"), ("GET", "/applications/<int:application_id>/application.xml"),
+    ("GET", "/applications/<int:application_id>/signatures/<int:signature_id>/report.json"),
+    ("GET", "/applications/<int:application_id>/signatures/<int:signature_id>/document.xml"),
     ("GET", "/cabinet"), ("POST", "/applications/new"),
     ("GET", "/applications/<int:application_id>/edit"), ("POST", "/applications/<int:application_id>/edit"),
     ("GET", "/applications/check-bin"),
@@ -19,6 +23,13 @@ EXPECTED = {
     ("GET", "/staff/cases/<int:application_id>/completeness"), ("POST", "/staff/cases/<int:application_id>/completeness"),
     ("GET", "/staff/cases/<int:application_id>/review"), ("POST", "/staff/cases/<int:application_id>/review"),
     ("GET", "/static/<path:filename>"),
+    ("GET", "/staff/cases/<int:application_id>/preliminary-refusal"),
+    ("POST", "/staff/cases/<int:application_id>/preliminary-refusal"),
+    ("GET", "/staff/cases/<int:application_id>/hearing-record"), ("POST", "/staff/cases/<int:application_id>/hearing-record"),
+    ("GET", "/applications/<int:application_id>/hearing"), ("POST", "/applications/<int:application_id>/hearing/book"),
+    ("POST", "/applications/<int:application_id>/hearing/waive"),
+    ("POST", "/applications/<int:application_id>/hearing/position"),
+    ("GET", "/applications/<int:application_id>/hearing.ics"),
 }
 
 

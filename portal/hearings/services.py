@@ -1,0 +1,246 @@
+"""Operations of п.9–п.10: the notice, the slots, the applicant's answer and the hearing's record."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.applications.models import GROUNDS_FOUND, HEARING_HELD, PRELIMINARY_REFUSAL, Application
+from portal.calendar_admin.services import current_calendar
+from portal.core.clock import ALMATY, now_utc
+from portal.core.concurrency import check_version
+from portal.deadlines.models import MET, OPEN
+from portal.deadlines.services import warning_moment
+from portal.events import services as events
+from portal.extensions import db
+from portal.hearings.models import METHODS, WRITTEN, HearingRecord, HearingSlot, PreliminaryRefusal
+from portal.law.services import law_for
+from portal.review.models import ReviewDecision
+from portal.review.services import InvalidDecision, WrongStage
+from rules.deadlines import hearing_deadline
+from rules.hearing import hearing_window, slot_starts
+
+SLOT_MINUTES = 30
+
+
+class NoticeTooLate(Exception):
+    """п.10: the notice can no longer go out in time; `last_day` was the last lawful day."""
+
+    def __init__(self, last_day: date):
+        super().__init__(f"the last lawful day for the notice was {last_day.isoformat()}")
+        self.last_day = last_day
+
+
+class SlotUnavailable(Exception):
+    """Someone else holds the slot, or it is no longer offered."""
+
+
+def _deadline(application: Application, code: str):
+    return next((d for d in application.deadlines if d.code == code), None)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(ALMATY).date()
+
+
+def refusal_of(application: Application) -> PreliminaryRefusal | None:
+    return db.session.scalar(select(PreliminaryRefusal).filter_by(application_id=application.id))
+
+
+# --- the notice (п.9, п.10) ------------------------------------------------------------------
+
+def notice_terms(application: Application, now: datetime) -> dict:
+    """What the clerk must know before sending: the last lawful day and the hearing window if sent now."""
+    latest = _deadline(application, "hearing_notice")
+    today = _local_day(now)
+    first, last = hearing_window(today, current_calendar(), law_for(application))
+    return {"last_day": latest.due_date if latest else None, "today": today,
+            "in_time": latest is None or today <= latest.due_date, "window": (first, last)}
+
+
+def proposed_grounds(application: Application) -> list[dict]:
+    """The grounds the clerk kept at the review, with their texts in three languages and the reasons."""
+    decision = db.session.scalar(select(ReviewDecision).filter_by(application_id=application.id, stage="review")
+                                 .order_by(ReviewDecision.decided_at.desc()).limit(1))
+    law = law_for(application)
+    kept = decision.decided.get("grounds", []) if decision else []
+    reasons = (decision.decided.get("added", {}) if decision else {})
+    return [{"number": n, "paragraph": law.ground(n).paragraph, "text": law.ground(n).text,
+             "reason": reasons.get(str(n), ""), "because": _because(decision, n)} for n in kept]
+
+
+def _because(decision, number: int) -> list:
+    for ground in (decision.proposed.get("grounds", []) if decision else []):
+        if ground.get("number") == number:
+            return ground.get("because", [])
+    return []
+
+
+def send_preliminary_refusal(application: Application, clerk, method: str, place: str,
+                             expected_version: int | None, now: datetime | None = None) -> PreliminaryRefusal:
+    """Notify the applicant of the preliminary decision and the hearing; refuse a notice that is too late."""
+    now = now or now_utc()
+    check_version(application, expected_version)
+    if application.status != GROUNDS_FOUND:
+        raise WrongStage()
+    errors = {}
+    if method not in METHODS:
+        errors["method"] = _l("Choose how the hearing is held.")
+    if not place.strip():
+        errors["place"] = _l("Give the address, the video link, or where the written position is sent.")
+    if errors:
+        raise InvalidDecision(errors)
+    terms = notice_terms(application, now)
+    if not terms["in_time"]:
+        raise NoticeTooLate(terms["last_day"])
+    refusal = PreliminaryRefusal(application_id=application.id, grounds=proposed_grounds(application),
+                                 method=method, place=place.strip(), sent_at=now, clerk_id=clerk.id)
+    db.session.add(refusal)
+    if method != WRITTEN:
+        _open_slots(clerk, _local_day(now), law_for(application))
+    notice = _deadline(application, "hearing_notice")
+    if notice is not None and notice.state == OPEN:
+        notice.state, notice.met_at, notice.next_check_at = MET, now, None
+    _move_hearing_deadline(application, _local_day(now))
+    application.status = PRELIMINARY_REFUSAL
+    events.record(application, "preliminary_refusal.sent", actor=clerk, grounds=[g["number"] for g in refusal.grounds],
+                  method=method)
+    return refusal
+
+
+def _move_hearing_deadline(application: Application, notice_day: date) -> None:
+    """п.10: the hearing's term runs from the actual notice, not from the latest lawful one."""
+    planned = hearing_deadline(notice_day, current_calendar(), law_for(application))
+    row = _deadline(application, "hearing")
+    if row is None:
+        return
+    row.starts_from, row.starts_on = "hearing_notice", notice_day
+    row.due_date, row.due_at = planned.due_date, planned.due_at
+    row.next_check_at = warning_moment(row)
+
+
+def _open_slots(clerk, notice_day: date, law) -> None:
+    """Make the clerk's lawful slots of the window exist (shared by every case the clerk hears)."""
+    starts = slot_starts(notice_day, current_calendar(), law, SLOT_MINUTES)
+    existing = set(db.session.scalars(select(HearingSlot.starts_at).where(
+        HearingSlot.clerk_id == clerk.id, HearingSlot.starts_at.in_(starts))))
+    for start in starts:
+        if start not in existing:
+            db.session.add(HearingSlot(clerk_id=clerk.id, starts_at=start,
+                                       ends_at=start + timedelta(minutes=SLOT_MINUTES)))
+    db.session.flush()
+
+
+# --- the applicant's side --------------------------------------------------------------------
+
+def booked_slot(application: Application) -> HearingSlot | None:
+    return db.session.scalar(select(HearingSlot).filter_by(booked_application_id=application.id))
+
+
+def offered_slots(application: Application, refusal: PreliminaryRefusal, now: datetime) -> list[HearingSlot]:
+    """Free slots of the clerk inside the lawful window, and the one this case holds."""
+    if refusal.method == WRITTEN or refusal.waived_at is not None:
+        return []
+    first, last = hearing_window(_local_day(refusal.sent_at), current_calendar(), law_for(application))
+    start = datetime.combine(first, datetime.min.time(), tzinfo=ALMATY)
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=ALMATY)
+    return list(db.session.scalars(select(HearingSlot).where(
+        HearingSlot.clerk_id == refusal.clerk_id, HearingSlot.starts_at >= max(start, now), HearingSlot.starts_at < end,
+        (HearingSlot.booked_application_id.is_(None)) | (HearingSlot.booked_application_id == application.id),
+    ).order_by(HearingSlot.starts_at)))
+
+
+def can_change_booking(application: Application, refusal: PreliminaryRefusal, now: datetime) -> bool:
+    """Booking or rescheduling is open until the booked hearing begins, while no record exists."""
+    if application.status != PRELIMINARY_REFUSAL or refusal.waived_at is not None or refusal.method == WRITTEN:
+        return False
+    current = booked_slot(application)
+    return current is None or current.starts_at > now
+
+
+def book(application: Application, slot_id: int, actor, now: datetime | None = None) -> HearingSlot:
+    """Take the slot (releasing the one held before); the database lets only one case hold it."""
+    now = now or now_utc()
+    refusal = refusal_of(application)
+    if refusal is None or not can_change_booking(application, refusal, now):
+        raise SlotUnavailable()
+    if slot_id not in {s.id for s in offered_slots(application, refusal, now)}:
+        raise SlotUnavailable()
+    previous = booked_slot(application)
+    if previous is not None and previous.id == slot_id:
+        return previous
+    try:
+        with db.session.begin_nested():
+            db.session.execute(update(HearingSlot).where(HearingSlot.booked_application_id == application.id)
+                               .values(booked_application_id=None, booked_at=None))
+            taken = db.session.execute(
+                update(HearingSlot).where(HearingSlot.id == slot_id, HearingSlot.booked_application_id.is_(None))
+                .values(booked_application_id=application.id, booked_at=now)).rowcount
+            if taken != 1:
+                raise SlotUnavailable()
+    except IntegrityError as exc:
+        raise SlotUnavailable() from exc
+    refusal.invitation_sequence += 1
+    slot = db.session.get(HearingSlot, slot_id)
+    db.session.refresh(slot)
+    events.record(application, "hearing.rescheduled" if previous else "hearing.booked", actor=actor,
+                  starts_at=slot.starts_at.isoformat())
+    return slot
+
+
+def waive(application: Application, actor, now: datetime | None = None) -> None:
+    """The applicant declines the hearing; any booked slot is freed and the invitation cancelled."""
+    refusal = refusal_of(application)
+    if refusal is None or application.status != PRELIMINARY_REFUSAL or refusal.waived_at is not None:
+        raise SlotUnavailable()
+    db.session.execute(update(HearingSlot).where(HearingSlot.booked_application_id == application.id)
+                       .values(booked_application_id=None, booked_at=None))
+    refusal.waived_at = now or now_utc()
+    refusal.invitation_sequence += 1
+    events.record(application, "hearing.waived", actor=actor)
+
+
+def state_position(application: Application, text: str, actor) -> None:
+    refusal = refusal_of(application)
+    if refusal is None or application.status != PRELIMINARY_REFUSAL:
+        raise WrongStage()
+    if not text.strip():
+        raise InvalidDecision({"position": _l("Write your position.")})
+    refusal.position, refusal.position_at = text.strip(), now_utc()
+    events.record(application, "hearing.position_stated", actor=actor)
+
+
+# --- the record of the hearing ---------------------------------------------------------------
+
+def record_hearing(application: Application, clerk, values: dict, expected_version: int | None) -> HearingRecord:
+    """The clerk's minutes; the case then waits for the final decision (п.11)."""
+    check_version(application, expected_version)
+    if application.status != PRELIMINARY_REFUSAL:
+        raise WrongStage()
+    errors = {}
+    if values.get("outcome") not in ("refusal_upheld", "refusal_withdrawn"):
+        errors["outcome"] = _l("Choose the outcome of the hearing.")
+    if values.get("held_at") is None:
+        errors["held_at"] = _l("Give the date and time of the hearing.")
+    if errors:
+        raise InvalidDecision(errors)
+    now = now_utc()
+    record = HearingRecord(application_id=application.id, held_at=values["held_at"],
+                           applicant_attended=bool(values.get("attended")),
+                           participants=values.get("participants", "").strip(),
+                           arguments=values.get("arguments", "").strip(), examined=values.get("examined", "").strip(),
+                           outcome=values["outcome"], recorded_by_id=clerk.id, recorded_at=now)
+    db.session.add(record)
+    hearing = _deadline(application, "hearing")
+    if hearing is not None and hearing.state == OPEN:
+        hearing.state, hearing.met_at, hearing.next_check_at = MET, now, None
+    application.status = HEARING_HELD
+    events.record(application, "hearing.recorded", actor=clerk, outcome=values["outcome"],
+                  attended=bool(values.get("attended")))
+    return record
+
+
+def hearing_record(application: Application) -> HearingRecord | None:
+    return db.session.scalar(select(HearingRecord).filter_by(application_id=application.id))

@@ -1,0 +1,187 @@
+"""The clerk's notice and record, and the applicant's answer: slot picker, position, waiver."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
+from portal.applications.models import Application
+from portal.applications.services import can_view
+from portal.core.clock import now_utc
+from portal.core.permissions import roles_required
+from portal.core.rendering import render_page
+from portal.extensions import db
+from portal.hearings import services
+from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm
+from portal.hearings.invitation import invitation
+from portal.review.services import InvalidDecision, WrongStage
+
+bp = Blueprint("hearings", __name__)
+
+
+def _case(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view(g.user, application):
+        abort(404)
+    return application
+
+
+def _changed(application_id: int):
+    db.session.rollback()
+    flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
+            "here is the case as it is now."), "error")
+    return redirect(url_for("applications.case", application_id=application_id))
+
+
+def _version(form) -> int | None:
+    return int(form.version.data) if (form.version.data or "").isdigit() else None
+
+
+# --- the clerk ------------------------------------------------------------------------------
+
+@bp.route("/staff/cases/<int:application_id>/preliminary-refusal", methods=["GET", "POST"])
+@roles_required(CLERK)
+def notice(application_id: int):
+    application = _case(application_id)
+    form = NoticeForm(data={"version": application.version} if request.method == "GET" else None)
+    too_late = None
+    if form.validate_on_submit():
+        try:
+            services.send_preliminary_refusal(application, g.user, form.method.data, form.place.data, _version(form))
+            db.session.commit()
+            flash(_("The preliminary decision to refuse and the hearing notice were sent."), "success")
+            return redirect(url_for("applications.case", application_id=application_id))
+        except (WrongStage, StaleDataError):
+            return _changed(application_id)
+        except services.NoticeTooLate as exc:
+            db.session.rollback()
+            too_late = exc.last_day
+        except InvalidDecision as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [message]
+    terms = services.notice_terms(application, now_utc())
+    too_late = too_late or (None if terms["in_time"] else terms["last_day"])
+    return render_template("hearings/notice.html", application=application, form=form, terms=terms,
+                           too_late=too_late, grounds=services.proposed_grounds(application)), (
+        422 if (form.errors or too_late) else 200)
+
+
+@bp.route("/staff/cases/<int:application_id>/hearing-record", methods=["GET", "POST"])
+@roles_required(CLERK)
+def record(application_id: int):
+    application = _case(application_id)
+    form = HearingRecordForm(data={"version": application.version} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.record_hearing(application, g.user, {
+                "held_at": form.held_at.data, "attended": form.attended.data, "participants": form.participants.data,
+                "arguments": form.arguments.data, "examined": form.examined.data, "outcome": form.outcome.data,
+            }, _version(form))
+            db.session.commit()
+            return redirect(url_for("applications.case", application_id=application_id))
+        except (WrongStage, StaleDataError):
+            return _changed(application_id)
+        except InvalidDecision as exc:
+            db.session.rollback()
+            for name, message in exc.errors.items():
+                getattr(form, name).errors = [message]
+    refusal = services.refusal_of(application)
+    return render_template("hearings/record.html", application=application, form=form, refusal=refusal,
+                           slot=services.booked_slot(application)), 422 if form.errors else 200
+
+
+# --- the applicant --------------------------------------------------------------------------
+
+def _hearing_context(application: Application) -> dict:
+    refusal = services.refusal_of(application)
+    if refusal is None:
+        abort(404)
+    now = now_utc()
+    return {"application": application, "refusal": refusal, "slot": services.booked_slot(application),
+            "slots": services.offered_slots(application, refusal, now),
+            "can_change": services.can_change_booking(application, refusal, now) and g.user.role == APPLICANT,
+            "record": services.hearing_record(application), "position_form": PositionForm(),
+            "book_form": BookSlotForm(), "slot_error": None}
+
+
+@bp.route("/applications/<int:application_id>/hearing")
+@roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
+def hearing(application_id: int):
+    application = _case(application_id)
+    return render_page("hearings/hearing.html", "hearings/_slots.html", **_hearing_context(application))
+
+
+@bp.route("/applications/<int:application_id>/hearing/book", methods=["POST"])
+@roles_required(APPLICANT)
+def book(application_id: int):
+    application = _case(application_id)
+    form = BookSlotForm()
+    error = None
+    if form.validate():
+        try:
+            services.book(application, form.slot.data, g.user)
+            db.session.commit()
+        except services.SlotUnavailable:
+            db.session.rollback()
+            error = _("This time is no longer available. Choose another one.")
+    else:
+        error = _("Choose a time.")
+    if not request.htmx and error is None:
+        flash(_("Your hearing time is booked."), "success")
+        return redirect(url_for("hearings.hearing", application_id=application_id))
+    context = _hearing_context(application)
+    context["slot_error"] = error
+    response = render_page("hearings/hearing.html", "hearings/_slots.html", status=409 if error else 200, **context)
+    if request.htmx and error is None:
+        response.headers["HX-Trigger"] = "hearing-booked"
+    return response
+
+
+@bp.route("/applications/<int:application_id>/hearing/waive", methods=["POST"])
+@roles_required(APPLICANT)
+def waive(application_id: int):
+    application = _case(application_id)
+    try:
+        services.waive(application, g.user)
+        db.session.commit()
+        flash(_("You have declined the hearing."), "info")
+    except services.SlotUnavailable:
+        db.session.rollback()
+    return redirect(url_for("hearings.hearing", application_id=application_id))
+
+
+@bp.route("/applications/<int:application_id>/hearing/position", methods=["POST"])
+@roles_required(APPLICANT)
+def position(application_id: int):
+    application = _case(application_id)
+    form = PositionForm()
+    if form.validate():
+        try:
+            services.state_position(application, form.position.data, g.user)
+            db.session.commit()
+            flash(_("Your position has been received."), "success")
+            return redirect(url_for("hearings.hearing", application_id=application_id))
+        except WrongStage:
+            db.session.rollback()
+            form.position.errors = [_("The hearing stage is over: the position can no longer be changed.")]
+    context = _hearing_context(application)
+    context["position_form"] = form
+    return render_template("hearings/hearing.html", **context), 422
+
+
+@bp.route("/applications/<int:application_id>/hearing.ics")
+@roles_required(APPLICANT, *PROVIDER_ROLES)
+def calendar_file(application_id: int):
+    application = _case(application_id)
+    refusal = services.refusal_of(application)
+    if refusal is None or refusal.invitation_sequence == 0:
+        abort(404)
+    body = invitation(application, refusal, services.booked_slot(application),
+                      _("Hearing on the preliminary decision to refuse, case %(number)s", number=application.number),
+                      _("Hearing under п.10 of the Rules of accreditation of digital mining pools."))
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="hearing-{application.number}.ics"'
+    return response

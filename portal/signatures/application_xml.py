@@ -1,0 +1,146 @@
+"""The application of Appendix 1 as the XML document the applicant signs (schema: docs/application-xml.md).
+
+build() writes a draft as XML; differences() compares a verified document's signed content
+with the draft, element by element, so nothing but what the portal holds can be signed in.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from lxml import etree
+
+NS = "urn:tyndau:application:1"
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'  # double-quoted, as NCALayer writes it
+ROOT = f"{{{NS}}}application"
+# Informational only: when the portal wrote the document. Not compared.
+IGNORED = {"preparedAt"}
+
+# Where a difference lies -> the name the applicant knows; the first matching prefix wins.
+SECTIONS = [
+    ("@draft", _l("Draft number")),
+    ("@kind", _l("What do you apply for")),
+    ("applicant/bin", _l("BIN")),
+    ("applicant/name", _l("Full name of the legal entity")),
+    ("applicant/legalAddress", _l("Legal address")),
+    ("pool/name", _l("Name of the digital mining pool")),
+    ("pool/mainComplex", _l("Main hardware-software complex")),
+    ("pool/backupComplex", _l("Backup hardware-software complexes")),
+    ("conditions", _l("Conditions of accreditation")),
+    ("consents", _l("Consents")),
+    ("reissue", _l("Re-issuance of the accreditation certificate")),
+]
+OTHER = _l("other data")
+# Characters XML 1.0 cannot carry; a pasted control character must not break the document.
+_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _bool(value) -> str:
+    return "true" if value else "false"
+
+
+def _add(parent, tag: str, text=None, **attrs):
+    element = etree.SubElement(parent, f"{{{NS}}}{tag}", {k: _NOT_XML.sub("", str(v)) for k, v in attrs.items()})
+    if text is not None:
+        element.text = _NOT_XML.sub("", str(text))
+    return element
+
+
+def _complex(parent, tag: str, complex_) -> None:
+    element = _add(parent, tag, position=complex_.position)
+    _add(element, "settlement", complex_.settlement)
+    _add(element, "address", complex_.address)
+    _add(element, "channel", complex_.provider_1, n=1)
+    _add(element, "channel", complex_.provider_2, n=2)
+
+
+def tree(application, prepared_at: datetime | None = None) -> etree._Element:
+    """The draft as an element tree in the schema's order."""
+    root = etree.Element(ROOT, {"draft": str(application.id), "kind": application.kind}, nsmap={None: NS})
+    applicant = _add(root, "applicant")
+    _add(applicant, "bin", application.bin)
+    _add(applicant, "name", application.legal_name)
+    _add(applicant, "legalAddress", application.legal_address)
+    pool = _add(root, "pool")
+    _add(pool, "name", application.pool_name)
+    if application.main_complex is not None:
+        _complex(pool, "mainComplex", application.main_complex)
+    for backup in application.backup_complexes:
+        _complex(pool, "backupComplex", backup)
+    conditions = _add(root, "conditions")
+    _add(conditions, "support24x7", _bool(application.support_24_7))
+    languages = _add(conditions, "uiLanguages")
+    for code in ("kk", "ru", "en"):
+        if code in application.ui_language_set:
+            _add(languages, "language", code)
+    _add(conditions, "securityTestAct", number=application.security_act_number,
+         date=application.security_act_date.isoformat() if application.security_act_date else "")
+    _add(conditions, "stateServiceIntegration", _bool(application.state_service_integration))
+    consents = _add(root, "consents")
+    _add(consents, "secretsProtectedByLaw", _bool(application.consent_secrets))
+    _add(consents, "personalData", _bool(application.consent_personal_data))
+    if application.kind == "reissue":
+        reissue = _add(root, "reissue")
+        _add(reissue, "certificateNumber", application.reissue_certificate_number)
+        _add(reissue, "reason", application.reissue_reason)
+    if prepared_at is not None:
+        _add(root, "preparedAt", prepared_at.isoformat())
+    return root
+
+
+def build(application, prepared_at: datetime) -> bytes:
+    """The document to sign, UTF-8 with the declaration NCALayer expects."""
+    return XML_DECLARATION + etree.tostring(tree(application, prepared_at), encoding="UTF-8",
+                                            xml_declaration=False, pretty_print=True)
+
+
+def _flatten(element, path: str, out: dict) -> None:
+    for name, value in element.attrib.items():
+        out[f"{path}@{name}" if not path else f"{path}/@{name}"] = value
+    counts: dict[str, int] = {}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        local = qname.localname if qname.namespace == NS else f"{{{qname.namespace}}}{qname.localname}"
+        if not path and local in IGNORED:
+            continue
+        index = counts[local] = counts.get(local, 0) + 1
+        _flatten(child, f"{path}/{local}[{index}]" if path else f"{local}[{index}]", out)
+    if len(element) == 0:
+        out[f"{path}#text"] = (element.text or "").strip()
+
+
+def _data(root) -> dict[str, str]:
+    out: dict[str, str] = {}
+    _flatten(root, "", out)
+    return out
+
+
+def differences(signed, application) -> list[str] | None:
+    """Paths where the signed content differs from the draft; None if it is not an application at all.
+
+    signed: the report's content (an lxml tree with the signature, comments and PIs removed).
+    """
+    root = signed.getroot() if hasattr(signed, "getroot") else signed
+    if root is None or root.tag != ROOT:
+        return None
+    got, want = _data(root), _data(tree(application))
+    return sorted(key for key in got.keys() | want.keys() if got.get(key) != want.get(key))
+
+
+def section_names(paths: list[str]) -> list[str]:
+    """The applicant's names of the parts where `paths` lie, each once, in the schema's order."""
+    names = []
+    for path in paths:
+        label = next((label for prefix, label in SECTIONS if _under(path.split("#")[0], prefix)), OTHER)
+        if label not in names:
+            names.append(label)
+    order = [label for _p, label in SECTIONS] + [OTHER]
+    return [str(label) for label in sorted(names, key=order.index)]
+
+
+def _under(path: str, prefix: str) -> bool:
+    bare = "/".join(part.split("[")[0] for part in path.split("/"))
+    return bare == prefix or bare.startswith(prefix + "/") or bare.startswith(prefix + "@")

@@ -1,0 +1,102 @@
+"""Every verdict and refusal about a signed document as a sentence in the reader's language.
+
+Keys are ValidationReport.message_key (one per sub-indication and policy failure, see verify.py)
+and the portal's own refusals (challenge.*, application.*, document.*).
+"""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from portal.signatures.report import Indication
+
+SENTENCES = {
+    # The verifier's verdicts (report.MESSAGES has the English of each key).
+    "signature.passed": _l("The signature is genuine: the document has not changed since it was signed, "
+                           "and the signer's certificate is valid and was issued by a trusted certification "
+                           "authority."),
+    "signature.format_failure": _l("This is not a signed XML document in the accepted format: it must carry "
+                                   "exactly one NCALayer signature (RSA, SHA-256) over the whole document."),
+    "signature.hash_failure": _l("The document was changed after it was signed."),
+    "signature.sig_crypto_failure": _l("The signature does not match the signer's certificate: the document "
+                                       "or its signature was altered."),
+    "signature.algorithm_not_supported": _l("The document is signed with a GOST key, which this installation "
+                                            "cannot check. Sign it with your RSA key."),
+    "signature.weak_key": _l("The signer's key is too short to be trusted."),
+    "signature.untrusted": _l("The signer's certificate was not issued by a certification authority the "
+                              "portal trusts (the National Certification Authority of Kazakhstan)."),
+    "signature.expired": _l("The signer's certificate has expired."),
+    "signature.not_yet_valid": _l("The signer's certificate is not valid yet."),
+    "signature.revoked": _l("The signer's certificate has been revoked."),
+    "signature.revocation_unknown": _l("Whether the signer's certificate has been revoked could not be "
+                                       "checked right now. Try again later."),
+    "signature.chain_constraints": _l("The certificate chain of the signer is not valid: a certificate in it "
+                                      "may not issue certificates."),
+    "signature.key_usage": _l("The signer's certificate may not be used to sign."),
+    "signature.wrong_key_purpose": _l("The document was signed with the wrong key: use the signing key "
+                                      "(RSA…) for documents and the authentication key (AUTH_RSA…) to sign in."),
+    "signature.not_legal_entity": _l("The certificate does not belong to a representative of a legal entity: "
+                                     "use the certificate of your organisation."),
+    "signature.bin_mismatch": _l("The signer's certificate belongs to another organisation (BIN)."),
+    "signature.internal_error": _l("The signature could not be checked because of an error in the portal. "
+                                   "Try again later."),
+    "signature.trust_store_unavailable": _l("Signatures cannot be checked right now: the portal's list of "
+                                            "trusted certification authorities is not available. "
+                                            "Try again later."),
+    # Log-in with EDS.
+    "challenge.not_a_challenge": _l("This is not the sign-in document of this portal. Sign the document "
+                                    "shown on this page."),
+    "challenge.unknown": _l("The portal did not issue this sign-in document. Sign the document shown on "
+                            "this page."),
+    "challenge.expired": _l("The sign-in document has expired. Sign the new one shown on this page."),
+    "challenge.used": _l("This sign-in document has already been used. Sign the new one shown on this page."),
+    "challenge.other_session": _l("This sign-in document was issued to another browser. Sign the one shown "
+                                  "on this page."),
+    "account.inactive": _l("Your account is blocked. Contact the service provider."),
+    # A signed application.
+    "application.not_application": _l("This is not the application document of this portal. Download the "
+                                      "application XML on this page and sign it."),
+    "application.mismatch": _l("The signed document does not match the application (%(fields)s). Download "
+                               "the application XML again after your last change and sign it."),
+    "application.changed": _l("The application was changed while it was being submitted. Download the "
+                              "application XML again and sign it."),
+    "application.signature_required": _l("Sign the application with your organisation's electronic signature "
+                                         "and attach the signed XML file."),
+    # The upload itself.
+    "document.missing": _l("Choose the signed XML file or paste its text."),
+    "document.too_large": _l("The file is too large for a signed XML document."),
+}
+
+# What the holder of a legal entity's certificate may do (extended key usage 1.2.398.3.3.4.1.2.*).
+ROLES = {
+    "first_head": _l("first head"),
+    "signing_right": _l("person with signing right"),
+    "financial": _l("person signing financial documents"),
+    "hr": _l("human-resources officer"),
+    "employee": _l("employee"),
+    "legal_entity": _l("representative of a legal entity (role not stated)"),
+    "individual": _l("individual"),
+}
+
+PURPOSES = {
+    "application": _l("Signed application"),
+}
+
+_FALLBACK = {
+    str(Indication.TOTAL_PASSED): SENTENCES["signature.passed"],
+    str(Indication.TOTAL_FAILED): _l("The signature is not valid."),
+    str(Indication.INDETERMINATE): _l("The signature could not be confirmed."),
+}
+
+
+def sentence(key: str, indication: str | None = None, **params) -> str:
+    """The sentence for a message key, in the current language; by indication for an unknown key."""
+    text = SENTENCES.get(key) or _FALLBACK.get(indication or "", _FALLBACK[str(Indication.INDETERMINATE)])
+    return str(text) % params if params else str(text)
+
+
+def role_label(role: str | None) -> str:
+    return str(ROLES.get(role or "", _l("role unknown")))
+
+
+def purpose_label(purpose: str) -> str:
+    return str(PURPOSES.get(purpose, _l("Signed document")))

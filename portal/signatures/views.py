@@ -1,0 +1,61 @@
+"""Public verification of signed documents, and a case's stored reports and signed documents."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, g, make_response, render_template
+
+from portal.applications.services import can_view
+from portal.core.permissions import login_required, public
+from portal.extensions import db
+from portal.signatures import messages, services
+from portal.signatures.forms import SignedDocumentForm
+from portal.signatures.models import Signature
+
+bp = Blueprint("signatures", __name__)
+bp.add_app_template_global(messages.sentence, "signature_sentence")
+bp.add_app_template_global(messages.role_label, "signer_role_label")
+bp.add_app_template_global(messages.purpose_label, "signature_purpose_label")
+bp.add_app_template_global(services.dev_pki_dir, "dev_pki_dir")
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+@public
+def verify():
+    """Anyone checks whether a signed document is genuine and who signed it; nothing is kept."""
+    # Look-up by a certificate's registration number comes with the decisions (issue 5).
+    form = SignedDocumentForm()
+    result = services.inspect(form.document) if form.validate_on_submit() else None
+    return render_template("signatures/verify.html", form=form, result=result), 422 if form.errors else 200
+
+
+def _signature_of_case(application_id: int, signature_id: int) -> Signature:
+    """The signature if this person may see its case (the owner and staff); 404 otherwise."""
+    signature = db.session.get(Signature, signature_id)
+    if signature is None or signature.application_id != application_id or not can_view(g.user, signature.application):
+        abort(404)
+    return signature
+
+
+def _attachment(body: bytes, mimetype: str, name: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f"attachment; filename={name}"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/applications/<int:application_id>/signatures/<int:signature_id>/report.json")
+@login_required
+def report(application_id: int, signature_id: int):
+    """The raw verification report, as stored when the document was received."""
+    signature = _signature_of_case(application_id, signature_id)
+    return _attachment(signature.report_text.encode("utf-8"), "application/json; charset=utf-8",
+                       f"signature-{signature.id}-report.json")
+
+
+@bp.route("/applications/<int:application_id>/signatures/<int:signature_id>/document.xml")
+@login_required
+def document(application_id: int, signature_id: int):
+    """The signed XML exactly as received, to check again anywhere."""
+    signature = _signature_of_case(application_id, signature_id)
+    return _attachment(signature.document, "application/xml", f"signature-{signature.id}.xml")

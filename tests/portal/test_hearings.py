@@ -1,0 +1,205 @@
+"""Preliminary refusal and hearing (п.9, п.10): the notice, the slot picker, the race, the record."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from portal.accounts.models import User
+from portal.applications import services as applications
+from portal.applications.models import Application
+from portal.core.clock import ALMATY, now_utc
+from portal.extensions import db
+from portal.hearings import services as hearings
+from portal.hearings.models import HearingSlot
+from portal.review import services as review
+from tests.conftest import post_form
+
+
+def case_with_grounds(app, username: str) -> int:
+    """A case of `username`'s organisation, registered today and reviewed with ground 2 kept."""
+    with app.app_context():
+        owner = db.session.scalar(db.select(User).filter_by(username=username))
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        case = applications.start_draft(owner, "accreditation", owner.organization)
+        applications.save_draft(case, {"legal_name": owner.organization.name, "bin": owner.organization.bin,
+                                       "main": {"settlement": "Астана", "address": "a"}}, owner)
+        db.session.flush()
+        applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=5))
+        review.decide_completeness(case, clerk, [], "", None)
+        proposal = review.propose_review(case)
+        verdicts = {g["number"]: {"accept": True, "reason": ""} for g in proposal["grounds"]}
+        review.decide_review(case, clerk, verdicts, {}, "", None, None)
+        db.session.commit()
+        assert case.status == "grounds_found"
+        return case.id
+
+
+def send_notice(client, case_id, method="in_person"):
+    path = f"/staff/cases/{case_id}/preliminary-refusal"
+    page = client.get(path).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|id="version" name="version" type="hidden" value="(\d+)"', page)
+    version = next(v for v in version.groups() if v)
+    return post_form(client, path, {"version": version, "method": method, "place": "Астана, Мәңгілік Ел 55, каб. 301"})
+
+
+def slot_ids(page: str) -> list[int]:
+    return [int(x) for x in re.findall(r'name="slot" value="(\d+)"', page)]
+
+
+def test_the_whole_hearing_path_through_the_forms(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    page = client.get(f"/staff/cases/{case_id}/preliminary-refusal").get_data(as_text=True)
+    assert "Last lawful day to send the notice" in page and "Appendix 2 item 9" in page
+    assert send_notice(client, case_id).status_code == 302
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        states = {d.code: (d.state, d.starts_from) for d in case.deadlines}
+        assert case.status == "preliminary_refusal"
+        assert states["hearing_notice"][0] == "met" and states["hearing"] == ("open", "hearing_notice")
+    auth.logout()
+
+    auth.login("applicant")
+    assert "Open the preliminary decision" in client.get(f"/applications/{case_id}").get_data(as_text=True)
+    page = client.get(f"/applications/{case_id}/hearing").get_data(as_text=True)
+    ids = slot_ids(page)
+    assert len(ids) >= 1 and "Grounds for refusal" in page
+    booked = post_form(client, f"/applications/{case_id}/hearing/book", {"slot": ids[0]},
+                       page=f"/applications/{case_id}/hearing", headers={"HX-Request": "true"})
+    assert booked.status_code == 200 and "<html" not in booked.get_data(as_text=True)
+    assert "Booked:" in booked.get_data(as_text=True) and booked.headers["HX-Trigger"] == "hearing-booked"
+    first_ics = client.get(f"/applications/{case_id}/hearing.ics").get_data(as_text=True)
+    assert f"UID:hearing-{case_id}@tyndau" in first_ics and "SEQUENCE:1" in first_ics and "METHOD:REQUEST" in first_ics
+    moved = post_form(client, f"/applications/{case_id}/hearing/book", {"slot": ids[-1]},
+                      page=f"/applications/{case_id}/hearing")
+    assert moved.status_code == 302
+    second_ics = client.get(f"/applications/{case_id}/hearing.ics").get_data(as_text=True)
+    assert f"UID:hearing-{case_id}@tyndau" in second_ics and "SEQUENCE:2" in second_ics
+    post_form(client, f"/applications/{case_id}/hearing/position", {"position": "Резервный комплекс в Караганде."},
+              page=f"/applications/{case_id}/hearing")
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(HearingSlot.id)).filter_by(booked_application_id=case_id)) == 1
+    auth.logout()
+
+    auth.login("clerk")
+    path = f"/staff/cases/{case_id}/hearing-record"
+    page = client.get(path).get_data(as_text=True)
+    assert "Резервный комплекс в Караганде." in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    missing = post_form(client, path, {"version": version})
+    assert missing.status_code == 422
+    held = datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M")
+    done = post_form(client, path, {"version": version, "held_at": held, "attended": "y", "participants": "Сейітова А.",
+                                    "arguments": "Есть резервный комплекс.", "examined": "Договор аренды.",
+                                    "outcome": "refusal_upheld"})
+    assert done.status_code == 302
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        assert case.status == "hearing_held"
+        assert {d.code: d.state for d in case.deadlines}["hearing"] == "met"
+
+
+def test_a_notice_after_the_last_lawful_day_is_refused_and_the_day_is_shown(app, client, auth, monkeypatch):
+    case_id = case_with_grounds(app, "applicant")
+    late = now_utc() + timedelta(days=30)
+    monkeypatch.setattr("portal.hearings.services.now_utc", lambda: late)
+    monkeypatch.setattr("portal.hearings.views.now_utc", lambda: late)
+    auth.login("clerk")
+    page = client.get(f"/staff/cases/{case_id}/preliminary-refusal")
+    assert page.status_code == 422 and "The notice is too late" in page.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Application, case_id).status == "grounds_found"
+
+
+def test_two_applicants_racing_for_one_slot_only_one_gets_it(app, client, auth):
+    first = case_with_grounds(app, "applicant")
+    second = case_with_grounds(app, "applicant2")
+    auth.login("clerk")
+    send_notice(client, first)
+    send_notice(client, second)
+    with app.app_context():
+        case_a, case_b = db.session.get(Application, first), db.session.get(Application, second)
+        shared = set(s.id for s in hearings.offered_slots(case_a, hearings.refusal_of(case_a), now_utc())) & set(
+            s.id for s in hearings.offered_slots(case_b, hearings.refusal_of(case_b), now_utc()))
+        slot = min(shared)
+        applicants = {u: db.session.scalar(db.select(User).filter_by(username=u)) for u in ("applicant", "applicant2")}
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def take(case_id, username):
+        with app.app_context():
+            case = db.session.get(Application, case_id)
+            barrier.wait()
+            try:
+                hearings.book(case, slot, applicants[username])
+                db.session.commit()
+                outcomes.append("ok")
+            except hearings.SlotUnavailable:
+                db.session.rollback()
+                outcomes.append("taken")
+            except Exception:  # SQLite may refuse the second writer outright: that is a refusal too
+                db.session.rollback()
+                outcomes.append("taken")
+
+    threads = [threading.Thread(target=take, args=args) for args in ((first, "applicant"), (second, "applicant2"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["ok", "taken"]
+    with app.app_context():
+        holder = db.session.get(HearingSlot, slot).booked_application_id
+    assert holder in (first, second)
+    # The loser, through the page, is told the time is gone.
+    loser = "applicant2" if holder == first else "applicant"
+    loser_case = second if holder == first else first
+    auth.logout()
+    auth.login(loser)
+    response = post_form(client, f"/applications/{loser_case}/hearing/book", {"slot": slot},
+                         page=f"/applications/{loser_case}/hearing")
+    assert response.status_code == 409 and "no longer available" in response.get_data(as_text=True)
+
+
+def test_one_case_cannot_hold_two_slots_even_from_two_tabs(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        ids = [s.id for s in hearings.offered_slots(case, hearings.refusal_of(case), now_utc())][:2]
+        db.session.execute(db.update(HearingSlot).where(HearingSlot.id == ids[0]).values(booked_application_id=case_id))
+        db.session.commit()
+        with pytest.raises(Exception):
+            db.session.execute(db.update(HearingSlot).where(HearingSlot.id == ids[1]).values(
+                booked_application_id=case_id))
+            db.session.commit()
+        db.session.rollback()
+
+
+def test_waiving_frees_the_slot_and_cancels_the_invitation(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    auth.logout()
+    auth.login("applicant")
+    ids = slot_ids(client.get(f"/applications/{case_id}/hearing").get_data(as_text=True))
+    post_form(client, f"/applications/{case_id}/hearing/book", {"slot": ids[0]}, page=f"/applications/{case_id}/hearing")
+    post_form(client, f"/applications/{case_id}/hearing/waive", {}, page=f"/applications/{case_id}/hearing")
+    ics = client.get(f"/applications/{case_id}/hearing.ics").get_data(as_text=True)
+    assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "SEQUENCE:2" in ics
+    with app.app_context():
+        assert db.session.get(HearingSlot, ids[0]).booked_application_id is None
+
+
+def test_another_organisation_cannot_see_or_book_the_hearing(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    auth.logout()
+    auth.login("applicant2")
+    assert client.get(f"/applications/{case_id}/hearing").status_code == 404
+    assert client.get(f"/applications/{case_id}/hearing.ics").status_code == 404
+    assert post_form(client, f"/applications/{case_id}/hearing/book", {"slot": 1}, page="/cabinet").status_code == 404
