@@ -69,13 +69,15 @@ def configure_blueprints(app: Flask) -> None:
     from portal.applications.views import bp as applications
     from portal.calendar_admin.views import bp as calendar_admin
     from portal.deadlines.views import bp as deadlines
+    from portal.decisions.views import bp as decisions
     from portal.events.views import bp as monitoring
     from portal.hearings.views import bp as hearings
     from portal.main.views import bp as main
     from portal.review.views import bp as review
     from portal.signatures.views import bp as signatures
 
-    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review, hearings, signatures):
+    for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review, hearings, signatures,
+               decisions):
         app.register_blueprint(bp)
 
 

@@ -11,6 +11,8 @@
 | STATE_GATEWAY   | portal.gateway.development.…         | class of the e-government gateway client |
 | REQUIRE_EDS_FOR_PORTAL | false (set true in production) | a portal application must be signed (App. 2 item 8, 10) |
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
+| PROVIDER_KEY_FILE, PROVIDER_CERT_FILE | dev PKI's provider/sign.* | the provider's key that signs decisions |
+| PROVIDER_HEAD_NAME     | demo name                      | the head named on the certificate (App. 3) |
 """
 from __future__ import annotations
 
@@ -56,8 +58,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Appendix 2 items 8 and 10: an application through the portal is certified by the applicant's EDS.
         "REQUIRE_EDS_FOR_PORTAL": os.environ.get("REQUIRE_EDS_FOR_PORTAL", "false").lower() in ("1", "true", "yes"),
         "EDS_CHALLENGE_SECONDS": _int("EDS_CHALLENGE_SECONDS", 300),
+        # The provider's signing key for decisions (п.11); the development PKI's by default.
+        "PROVIDER_KEY_FILE": os.environ.get("PROVIDER_KEY_FILE"),
+        "PROVIDER_CERT_FILE": os.environ.get("PROVIDER_CERT_FILE"),
+        "PROVIDER_HEAD_NAME": os.environ.get("PROVIDER_HEAD_NAME", "Жумабеков Ерлан"),
     }
     config.update(overrides)
+    if not config["PROVIDER_KEY_FILE"] and env != "production":
+        pki = os.path.dirname(os.path.normpath(config["TRUST_STORE"]))
+        config["PROVIDER_KEY_FILE"] = os.path.join(pki, "provider", "sign.key")
+        config["PROVIDER_CERT_FILE"] = os.path.join(pki, "provider", "sign.pem")
     if not config["SECRET_KEY"]:
         if config["TYNDAU_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production (TYNDAU_ENV=production).")

@@ -9,3 +9,4 @@ from portal.law.models import LawVersionRecord  # noqa: F401
 from portal.review.models import ReviewDecision, StateFacts  # noqa: F401
 from portal.signatures.models import LoginChallenge, Signature  # noqa: F401
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal  # noqa: F401
+from portal.decisions.models import Decision  # noqa: F401

@@ -107,6 +107,8 @@ class QueueFilterForm(FlaskForm):
         ("awaiting_decision", _l("No grounds found: decision being prepared")),
         ("preliminary_refusal", _l("Preliminary decision to refuse: hearing")),
         ("hearing_held", _l("Hearing held: final decision being prepared")),
+        ("decision_drafted", _l("Decision drafted: awaiting signature")),
+        ("certificate_issued", _l("Certificate issued")), ("refused", _l("Refused")),
         ("incomplete_refused", _l("Refused further consideration: incomplete package"))], default="")
     kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), (ACCREDITATION, _l("Accreditation")),
                                             (REISSUE, _l("Re-issuance"))], default="")

@@ -25,9 +25,12 @@ GROUNDS_FOUND = "grounds_found"            # п.9: grounds found; the preliminar
 AWAITING_DECISION = "awaiting_decision"    # no grounds: the certificate is to be drafted and signed
 PRELIMINARY_REFUSAL = "preliminary_refusal"  # п.9–п.10: notice sent, the hearing is due
 HEARING_HELD = "hearing_held"              # п.11: the final decision is to be drafted and signed
+DECISION_DRAFTED = "decision_drafted"      # п.11: drafted, waiting for the authorised person's EDS
+CERTIFICATE_ISSUED = "certificate_issued"  # Appendix 3 (final)
+REFUSED = "refused"                        # Appendix 4 (final)
 STATUSES = (DRAFT, REGISTERED, INCOMPLETE_REFUSED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION,
-            PRELIMINARY_REFUSAL, HEARING_HELD)
-CLOSED_STATUSES = (INCOMPLETE_REFUSED,)
+            PRELIMINARY_REFUSAL, HEARING_HELD, DECISION_DRAFTED, CERTIFICATE_ISSUED, REFUSED)
+CLOSED_STATUSES = (INCOMPLETE_REFUSED, CERTIFICATE_ISSUED, REFUSED)
 UI_LANGUAGES = ("kk", "ru", "en")
 
 

@@ -227,11 +227,10 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
     if errors:
         raise InvalidDecision(errors)
     now = now_utc()
+    text = {name: (values.get(name) or "").strip() for name in ("participants", "arguments", "examined")}
     record = HearingRecord(application_id=application.id, held_at=values["held_at"],
-                           applicant_attended=bool(values.get("attended")),
-                           participants=values.get("participants", "").strip(),
-                           arguments=values.get("arguments", "").strip(), examined=values.get("examined", "").strip(),
-                           outcome=values["outcome"], recorded_by_id=clerk.id, recorded_at=now)
+                           applicant_attended=bool(values.get("attended")), outcome=values["outcome"],
+                           recorded_by_id=clerk.id, recorded_at=now, **text)
     db.session.add(record)
     hearing = _deadline(application, "hearing")
     if hearing is not None and hearing.state == OPEN:

@@ -79,6 +79,7 @@ ROLES = {
 
 PURPOSES = {
     "application": _l("Signed application"),
+    "decision": _l("Final decision signed by the provider"),
 }
 
 _FALLBACK = {

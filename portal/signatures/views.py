@@ -21,7 +21,6 @@ bp.add_app_template_global(services.dev_pki_dir, "dev_pki_dir")
 @public
 def verify():
     """Anyone checks whether a signed document is genuine and who signed it; nothing is kept."""
-    # Look-up by a certificate's registration number comes with the decisions (issue 5).
     form = SignedDocumentForm()
     result = services.inspect(form.document) if form.validate_on_submit() else None
     return render_template("signatures/verify.html", form=form, result=result), 422 if form.errors else 200

@@ -1,0 +1,128 @@
+"""Drafting and signing the final decision (п.11), and finding a decision by its number."""
+from __future__ import annotations
+
+import os
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, HEARING_HELD,
+                                        REFUSED, Application)
+from portal.core.clock import now_utc, today_local
+from portal.core.concurrency import check_version
+from portal.decisions.documents import decision_xml
+from portal.decisions.models import CERTIFICATE, DRAFTED, REFUSAL, SIGNED, Decision
+from portal.deadlines.models import CLOSED, MET, OPEN
+from portal.events import services as events
+from portal.extensions import db
+from portal.hearings.services import hearing_record, refusal_of
+from portal.review.services import WrongStage
+from portal.signatures import services as signatures
+from portal.signatures.signing import sign_xml
+from rules.deadlines import validity_end
+
+# The service provider as Appendix 2 item 1 names it.
+PROVIDER = {
+    "ru": "Министерство цифрового развития, инноваций и аэрокосмической промышленности Республики Казахстан",
+    "kk": "Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі",
+    "en": "Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan",
+}
+
+
+class SigningUnavailable(RuntimeError):
+    """The provider's key is not configured or its own signature does not verify."""
+
+
+def kind_due(application: Application) -> str | None:
+    """Which decision the case calls for: a certificate without grounds, else what the hearing left."""
+    if application.status == AWAITING_DECISION:
+        return CERTIFICATE
+    if application.status == HEARING_HELD:
+        record = hearing_record(application)
+        return REFUSAL if record is None or record.outcome == "refusal_upheld" else CERTIFICATE
+    return None
+
+
+def decision_of(application: Application) -> Decision | None:
+    return db.session.scalar(select(Decision).filter_by(application_id=application.id))
+
+
+def draft(application: Application, clerk, expected_version: int | None) -> Decision:
+    check_version(application, expected_version)
+    kind = kind_due(application)
+    if kind is None:
+        raise WrongStage()
+    main = application.main_complex
+    content = {"bin": application.bin, "legal_name": application.legal_name,
+               "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
+               "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER,
+               "head": current_app.config["PROVIDER_HEAD_NAME"]}
+    if kind == REFUSAL:
+        refusal = refusal_of(application)
+        content["grounds"] = refusal.grounds if refusal else []
+        record = hearing_record(application)
+        if record is not None:
+            content["hearing"] = {"held_at": record.held_at.isoformat(), "attended": record.applicant_attended}
+    decision = Decision(application_id=application.id, kind=kind, content=content, drafted_by_id=clerk.id,
+                        drafted_at=now_utc(), status=DRAFTED)
+    db.session.add(decision)
+    application.status = DECISION_DRAFTED
+    events.record(application, "decision.drafted", actor=clerk, kind=kind)
+    return decision
+
+
+def awaiting_signature() -> list[Decision]:
+    return list(db.session.scalars(select(Decision).filter_by(status=DRAFTED).order_by(Decision.drafted_at)))
+
+
+def _provider_key() -> tuple[bytes, bytes]:
+    key_file, cert_file = current_app.config["PROVIDER_KEY_FILE"], current_app.config["PROVIDER_CERT_FILE"]
+    if not key_file or not os.path.exists(key_file) or not os.path.exists(cert_file):
+        raise SigningUnavailable("the provider's signing key is not configured (PROVIDER_KEY_FILE, PROVIDER_CERT_FILE)")
+    with open(key_file, "rb") as k, open(cert_file, "rb") as c:
+        return k.read(), c.read()
+
+
+def sign(decision: Decision, signatory, today: date | None = None) -> Decision:
+    """Number, date, sign with the provider's EDS, check our own signature, deliver to the cabinet."""
+    if decision.status != DRAFTED:
+        raise WrongStage()
+    application = decision.application
+    today = today or today_local()
+    decision.issued_on = today
+    if decision.kind == CERTIFICATE:
+        decision.valid_until = validity_end(today)
+    db.session.flush()
+    prefix = "C" if decision.kind == CERTIFICATE else "R"
+    decision.number = f"DMP-{prefix}-{today.year}-{decision.id:06d}"
+    key, cert = _provider_key()
+    signed = sign_xml(decision_xml(decision), key, cert)
+    report = signatures.check(signed)
+    if not report.passed:
+        raise SigningUnavailable(f"the provider's own signature does not verify: {report.message_key}")
+    now = now_utc()
+    decision.document, decision.status = signed, SIGNED
+    decision.signed_by_id, decision.signed_at = signatory.id, now
+    application.status = CERTIFICATE_ISSUED if decision.kind == CERTIFICATE else REFUSED
+    for deadline in application.deadlines:
+        if deadline.state == OPEN:
+            met = deadline.code in ("service", "service_reissue")
+            deadline.state, deadline.next_check_at = (MET if met else CLOSED), None
+            deadline.met_at = now if met else None
+    signatures.record(application, "decision", signed, report, signatory)
+    events.record(application, "decision.signed", actor=signatory, kind=decision.kind, number=decision.number)
+    return decision
+
+
+def find_by_number(number: str) -> Decision | None:
+    number = (number or "").strip().upper()
+    if not number:
+        return None
+    return db.session.scalar(select(Decision).filter_by(number=number, status=SIGNED))
+
+
+def is_current(decision: Decision, today: date | None = None) -> bool:
+    """A certificate is current from its issue until the end of its last valid day."""
+    today = today or today_local()
+    return decision.kind == CERTIFICATE and decision.issued_on <= today <= decision.valid_until

@@ -1,0 +1,102 @@
+"""Drafting (clerk), signing (signatory), reading (applicant) and checking by number (anyone)."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SIGNATORY
+from portal.applications.models import Application
+from portal.applications.services import can_view
+from portal.core.permissions import public, roles_required
+from portal.decisions import services
+from portal.decisions.models import Decision
+from portal.extensions import db
+from portal.review.services import WrongStage
+
+bp = Blueprint("decisions", __name__)
+
+
+def _case(application_id: int) -> Application:
+    application = db.session.get(Application, application_id)
+    if application is None or not can_view(g.user, application):
+        abort(404)
+    return application
+
+
+@bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
+@roles_required(CLERK)
+def draft(application_id: int):
+    application = _case(application_id)
+    version = request.form.get("version", "")
+    try:
+        services.draft(application, g.user, int(version) if version.isdigit() else None)
+        db.session.commit()
+        flash(_("The decision is drafted and waits for the signatory."), "success")
+    except (WrongStage, StaleDataError):
+        db.session.rollback()
+        flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
+                "here is the case as it is now."), "error")
+    return redirect(url_for("applications.case", application_id=application_id))
+
+
+@bp.route("/staff/decisions")
+@roles_required(SIGNATORY)
+def queue():
+    return render_template("decisions/queue.html", decisions=services.awaiting_signature())
+
+
+@bp.route("/staff/decisions/<int:decision_id>", methods=["GET", "POST"])
+@roles_required(SIGNATORY)
+def sign(decision_id: int):
+    decision = db.session.get(Decision, decision_id)
+    if decision is None:
+        abort(404)
+    error = None
+    if request.method == "POST":
+        try:
+            services.sign(decision, g.user)
+            db.session.commit()
+            flash(_("The decision is signed and delivered to the applicant's cabinet."), "success")
+            return redirect(url_for("decisions.queue"))
+        except WrongStage:
+            db.session.rollback()
+            error = _("This decision has already been signed.")
+        except services.SigningUnavailable:
+            db.session.rollback()
+            error = _("The provider's signing key is not available. Tell the administrator; nothing was signed.")
+    return render_template("decisions/sign.html", decision=decision, error=error), 422 if error else 200
+
+
+@bp.route("/applications/<int:application_id>/decision")
+@roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
+def show(application_id: int):
+    application = _case(application_id)
+    decision = services.decision_of(application)
+    if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
+        abort(404)
+    return render_template("decisions/show.html", decision=decision, application=application,
+                           current=services.is_current(decision) if decision.status == "signed" else False)
+
+
+@bp.route("/applications/<int:application_id>/decision.xml")
+@roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
+def document(application_id: int):
+    decision = services.decision_of(_case(application_id))
+    if decision is None or decision.document is None:
+        abort(404)
+    response = make_response(decision.document)
+    response.headers["Content-Type"] = "application/xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="{decision.number}.xml"'
+    return response
+
+
+@bp.route("/verify/number")
+@public
+def by_number():
+    """Anyone enters a decision's registration number: genuine, by whom, still current."""
+    number = request.args.get("number", "")[:40]
+    decision = services.find_by_number(number) if number else None
+    return render_template("decisions/by_number.html", number=number, decision=decision,
+                           current=services.is_current(decision) if decision else False), (
+        404 if number and decision is None else 200)

@@ -1,0 +1,138 @@
+"""The final decision (п.11): drafted by the clerk, signed by the signatory, checked by anyone."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime
+
+from portal.applications.models import Application
+from portal.core.clock import ALMATY, now_utc
+from portal.decisions.models import Decision
+from portal.extensions import db
+from portal.review import services as review
+from tests.conftest import post_form
+from tests.portal.test_hearings import case_with_grounds, send_notice
+
+
+def case_without_grounds(app) -> int:
+    with app.app_context():
+        case = db.session.scalar(db.select(Application).filter_by(status="registered"))
+        clerk = db.session.scalar(db.select(Application.created_by).limit(1))  # any user object for the record
+        from portal.accounts.models import User
+
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        review.decide_completeness(case, clerk, [], "", None)
+        review.decide_review(case, clerk, {}, {}, "", None, None)
+        db.session.commit()
+        assert case.status == "awaiting_decision"
+        return case.id
+
+
+def draft_and_sign(client, auth, case_id):
+    auth.login("clerk")
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "Draft the final decision" in page
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
+                     page=f"/applications/{case_id}").status_code == 302
+    auth.logout()
+    auth.login("signatory")
+    queue = client.get("/staff/decisions").get_data(as_text=True)
+    decision_id = int(re.search(r"/staff/decisions/(\d+)", queue).group(1))
+    response = post_form(client, f"/staff/decisions/{decision_id}", {})
+    assert response.status_code == 302
+    auth.logout()
+    return decision_id
+
+
+def test_a_certificate_is_signed_by_the_signatory_and_verifiable_by_number_and_by_file(app, client, auth):
+    case_id = case_without_grounds(app)
+    decision_id = draft_and_sign(client, auth, case_id)
+    with app.app_context():
+        decision = db.session.get(Decision, decision_id)
+        case = db.session.get(Application, case_id)
+        number, document = decision.number, decision.document
+        assert decision.kind == "certificate" and case.status == "certificate_issued"
+        assert decision.valid_until.year == decision.issued_on.year + 1
+        assert {d.code: d.state for d in case.deadlines}["service"] == "met"
+        assert b"<ds:Signature" in document or b"Signature" in document
+    auth.login("applicant")
+    page = client.get(f"/applications/{case_id}/decision").get_data(as_text=True)
+    assert "Accreditation certificate of a digital mining pool" in page and number in page
+    assert client.get(f"/applications/{case_id}/decision.xml").data == document
+    auth.logout()
+    # Anyone: by number, and by uploading the signed file.
+    public = client.get(f"/verify/number?number={number}").get_data(as_text=True)
+    assert "The document is genuine" in public and "current" in public and "Ерлан Жумабеков" in public
+    assert client.get("/verify/number?number=DMP-C-1999-000000").status_code == 404
+    token_page = client.get("/verify").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token_page).group(1)
+    checked = client.post("/verify", data={"csrf_token": token, "signed_file": (io.BytesIO(document), "c.xml")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "The signature is genuine" in checked
+    tampered = document.replace(b"BIN", b"BIM", 1) if b"BIN" in document else document.replace(b"bin>", b"bim>", 1)
+    checked = client.post("/verify", data={"csrf_token": token, "signed_file": (io.BytesIO(tampered), "c.xml")},
+                          content_type="multipart/form-data").get_data(as_text=True)
+    assert "The signature is genuine" not in checked
+
+
+def test_a_refusal_after_the_hearing_cites_each_ground_and_the_right_to_complain(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    path = f"/staff/cases/{case_id}/hearing-record"
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
+    post_form(client, path, {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
+                             "outcome": "refusal_upheld"})
+    auth.logout()
+    draft_and_sign(client, auth, case_id)
+    auth.login("applicant")
+    case_page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "A motivated refusal has been issued" in case_page
+    page = client.get(f"/applications/{case_id}/decision").get_data(as_text=True)
+    assert "Motivated refusal" in page and "Appendix 2 item 9 sub-item 2" in page and "п.16–п.19" in page
+    with app.app_context():
+        assert db.session.get(Application, case_id).status == "refused"
+
+
+def test_only_the_signatory_signs_and_nobody_else_reads_a_draft(app, client, auth):
+    case_id = case_without_grounds(app)
+    auth.login("clerk")
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    post_form(client, f"/staff/cases/{case_id}/decision", {"version": version}, page=f"/applications/{case_id}")
+    with app.app_context():
+        decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
+    assert client.get(f"/staff/decisions/{decision_id}").status_code == 403
+    auth.logout()
+    auth.login("applicant")
+    assert client.get(f"/applications/{case_id}/decision").status_code == 404
+    auth.logout()
+    auth.login("applicant2")
+    assert client.get(f"/applications/{case_id}/decision.xml").status_code == 404
+
+
+def test_signing_twice_is_refused(app, client, auth):
+    case_id = case_without_grounds(app)
+    decision_id = draft_and_sign(client, auth, case_id)
+    auth.login("signatory")
+    again = post_form(client, f"/staff/decisions/{decision_id}", {})
+    assert again.status_code == 422 and "already been signed" in again.get_data(as_text=True)
+
+
+def test_without_the_provider_key_nothing_is_signed(app, client, auth):
+    case_id = case_without_grounds(app)
+    app.config["PROVIDER_KEY_FILE"] = "/nonexistent/key.pem"
+    auth.login("clerk")
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    post_form(client, f"/staff/cases/{case_id}/decision", {"version": version}, page=f"/applications/{case_id}")
+    auth.logout()
+    auth.login("signatory")
+    with app.app_context():
+        decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
+    response = post_form(client, f"/staff/decisions/{decision_id}", {})
+    assert response.status_code == 422 and "signing key is not available" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Decision, decision_id).status == "drafted"
+    assert now_utc()
