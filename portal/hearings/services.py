@@ -15,9 +15,11 @@ from portal.deadlines.models import MET, OPEN
 from portal.deadlines.services import warning_moment
 from portal.events import services as events
 from portal.extensions import db
+from portal.hearings import position_xml
 from portal.hearings.models import METHODS, WRITTEN, HearingRecord, HearingSlot, PreliminaryRefusal
 from portal.law.services import law_for
 from portal.review.models import ReviewDecision
+from portal.signatures import services as signatures
 from portal.review.services import InvalidDecision, WrongStage
 from rules.deadlines import hearing_deadline
 from rules.hearing import hearing_window, slot_starts
@@ -202,14 +204,23 @@ def waive(application: Application, actor, now: datetime | None = None) -> None:
     events.record(application, "hearing.waived", actor=actor)
 
 
-def state_position(application: Application, text: str, actor) -> None:
+def state_position(application: Application, text: str, actor, signed: bytes | None = None) -> None:
+    """The applicant's position; when `signed` is given, its text is read from the verified document only."""
     refusal = refusal_of(application)
     if refusal is None or application.status != PRELIMINARY_REFUSAL:
         raise WrongStage()
-    if not text.strip():
+    report = None
+    if signed is not None:
+        report = signatures.check_or_refuse(signed, purpose="sign", expect_bin=application.organization.bin)
+        text = position_xml.read(report.content, application)
+        if text is None:
+            raise signatures.SignatureRefused("position.not_position", report)
+    if not (text or "").strip():
         raise InvalidDecision({"position": _l("Write your position.")})
     refusal.position, refusal.position_at = text.strip(), now_utc()
-    events.record(application, "hearing.position_stated", actor=actor)
+    if report is not None:
+        signatures.record(application, "position", signed, report, actor)
+    events.record(application, "hearing.position_stated", actor=actor, signed=report is not None)
 
 
 # --- the record of the hearing ---------------------------------------------------------------

@@ -14,8 +14,12 @@ from portal.core.rendering import render_page
 from portal.extensions import db
 from portal.hearings import services
 from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm
+from portal.hearings import position_xml
 from portal.hearings.invitation import invitation
 from portal.review.services import InvalidDecision, WrongStage
+from portal.signatures.forms import SignedDocumentForm
+from portal.signatures.messages import sentence
+from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("hearings", __name__)
 
@@ -103,7 +107,13 @@ def _hearing_context(application: Application) -> dict:
             "slots": services.offered_slots(application, refusal, now),
             "can_change": services.can_change_booking(application, refusal, now) and g.user.role == APPLICANT,
             "record": services.hearing_record(application), "position_form": PositionForm(),
-            "book_form": BookSlotForm(), "slot_error": None}
+            "book_form": BookSlotForm(), "slot_error": None, "signed_form": _optional_signed_form()}
+
+
+def _optional_signed_form() -> SignedDocumentForm:
+    form = SignedDocumentForm(formdata=None)
+    form.required = False
+    return form
 
 
 @bp.route("/applications/<int:application_id>/hearing")
@@ -157,18 +167,40 @@ def waive(application_id: int):
 def position(application_id: int):
     application = _case(application_id)
     form = PositionForm()
-    if form.validate():
+    signed_form = SignedDocumentForm()
+    signed_form.required = False
+    typed = form.validate()
+    signed_form.validate()
+    if typed or signed_form.document is not None:
         try:
-            services.state_position(application, form.position.data, g.user)
+            services.state_position(application, form.position.data, g.user, signed=signed_form.document)
             db.session.commit()
             flash(_("Your position has been received."), "success")
             return redirect(url_for("hearings.hearing", application_id=application_id))
         except WrongStage:
             db.session.rollback()
             form.position.errors = [_("The hearing stage is over: the position can no longer be changed.")]
+        except SignatureRefused as exc:
+            db.session.rollback()
+            signed_form.refuse(sentence(exc.key, **exc.params))
+        except InvalidDecision as exc:
+            db.session.rollback()
+            form.position.errors = [exc.errors["position"]]
     context = _hearing_context(application)
-    context["position_form"] = form
+    context["position_form"], context["signed_form"] = form, signed_form
     return render_template("hearings/hearing.html", **context), 422
+
+
+@bp.route("/applications/<int:application_id>/hearing/position.xml", methods=["POST"])
+@roles_required(APPLICANT)
+def position_document(application_id: int):
+    """The position typed so far, as the XML document to sign with the organisation's EDS."""
+    application = _case(application_id)
+    body = position_xml.build(application, request.form.get("position", "").strip())
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="position-{application.number}.xml"'
+    return response
 
 
 @bp.route("/applications/<int:application_id>/hearing.ics")

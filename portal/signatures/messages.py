@@ -53,6 +53,8 @@ SENTENCES = {
                                   "on this page."),
     "account.inactive": _l("Your account is blocked. Contact the service provider."),
     # A signed application.
+    "position.not_position": _l("This is not the position document of this case. Download the document to sign "
+                                "from the hearing page, sign it and upload it again."),
     "application.not_application": _l("This is not the application document of this portal. Download the "
                                       "application XML on this page and sign it."),
     "application.mismatch": _l("The signed document does not match the application (%(fields)s). Download "
@@ -80,6 +82,7 @@ ROLES = {
 PURPOSES = {
     "application": _l("Signed application"),
     "decision": _l("Final decision signed by the provider"),
+    "position": _l("Signed position on the preliminary decision"),
 }
 
 _FALLBACK = {

@@ -203,3 +203,29 @@ def test_another_organisation_cannot_see_or_book_the_hearing(app, client, auth):
     assert client.get(f"/applications/{case_id}/hearing").status_code == 404
     assert client.get(f"/applications/{case_id}/hearing.ics").status_code == 404
     assert post_form(client, f"/applications/{case_id}/hearing/book", {"slot": 1}, page="/cabinet").status_code == 404
+
+
+from tests.portal.test_signatures_portal import OTHER_BIN, sign, upload  # noqa: E402,F401  (fixture reused)
+
+
+def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):  # noqa: F811
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    auth.logout()
+    auth.login("applicant")
+    hearing = f"/applications/{case_id}/hearing"
+    document = post_form(client, f"/applications/{case_id}/hearing/position.xml",
+                         {"position": "Резервный комплекс есть."}, page=hearing)
+    assert document.headers["Content-Type"] == "application/xml" and "Резервный комплекс есть." in document.get_data(as_text=True)
+    # Another organisation's key is refused; so is a document of another kind.
+    refused = upload(client, f"/applications/{case_id}/hearing/position", sign(document.data, OTHER_BIN), page=hearing)
+    assert refused.status_code == 422 and "another organisation" in refused.get_data(as_text=True)
+    wrong = upload(client, f"/applications/{case_id}/hearing/position", sign(b"<other>x</other>"), page=hearing)
+    assert wrong.status_code == 422 and "not the position document" in wrong.get_data(as_text=True)
+    accepted = upload(client, f"/applications/{case_id}/hearing/position", sign(document.data), page=hearing)
+    assert accepted.status_code == 302
+    page = client.get(hearing).get_data(as_text=True)
+    assert "Резервный комплекс есть." in page
+    case_page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "Signed position on the preliminary decision" in case_page

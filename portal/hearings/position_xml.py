@@ -1,0 +1,26 @@
+"""The applicant's position on a preliminary refusal as an XML document to sign (п.10).
+
+<position xmlns="urn:tyndau:position:1" case="2026-000042"><text>…</text></position>
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+NS = "urn:tyndau:position:1"
+
+
+def build(application, text: str) -> bytes:
+    root = etree.Element(f"{{{NS}}}position", nsmap={None: NS})
+    root.set("case", application.number or "")
+    etree.SubElement(root, f"{{{NS}}}text").text = text
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def read(content, application) -> str | None:
+    """The position's text from the signed content, or None if it is not this case's position."""
+    root = content.getroot() if hasattr(content, "getroot") else content
+    if root is None or root.tag != f"{{{NS}}}position" or root.get("case") != application.number:
+        return None
+    element = root.find(f"{{{NS}}}text")
+    text = (element.text or "").strip() if element is not None else ""
+    return text or None
