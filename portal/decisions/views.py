@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SIGNATORY
-from portal.applications.models import Application
-from portal.applications.services import can_view
+from portal.applications.access import case_changed, case_or_404
 from portal.core.permissions import public, roles_required
 from portal.decisions import services
 from portal.decisions.models import Decision
@@ -17,26 +16,18 @@ from portal.review.services import WrongStage
 bp = Blueprint("decisions", __name__)
 
 
-def _case(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can_view(g.user, application):
-        abort(404)
-    return application
-
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)
 def draft(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     version = request.form.get("version", "")
     try:
         services.draft(application, g.user, int(version) if version.isdigit() else None)
         db.session.commit()
         flash(_("The decision is drafted and waits for the signatory."), "success")
     except (WrongStage, StaleDataError):
-        db.session.rollback()
-        flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
-                "here is the case as it is now."), "error")
+        return case_changed(application_id)
     return redirect(url_for("applications.case", application_id=application_id))
 
 
@@ -71,7 +62,7 @@ def sign(decision_id: int):
 @bp.route("/applications/<int:application_id>/decision")
 @roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
 def show(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     decision = services.decision_of(application)
     if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
         abort(404)
@@ -82,7 +73,7 @@ def show(application_id: int):
 @bp.route("/applications/<int:application_id>/decision.xml")
 @roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
 def document(application_id: int):
-    decision = services.decision_of(_case(application_id))
+    decision = services.decision_of(case_or_404(application_id))
     if decision is None or decision.document is None:
         abort(404)
     response = make_response(decision.document)

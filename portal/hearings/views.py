@@ -7,7 +7,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
 from portal.applications.models import Application
-from portal.applications.services import can_view
+from portal.applications.access import case_changed, case_or_404
 from portal.core.clock import now_utc
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
@@ -24,18 +24,6 @@ from portal.signatures.services import SignatureRefused
 bp = Blueprint("hearings", __name__)
 
 
-def _case(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can_view(g.user, application):
-        abort(404)
-    return application
-
-
-def _changed(application_id: int):
-    db.session.rollback()
-    flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
-            "here is the case as it is now."), "error")
-    return redirect(url_for("applications.case", application_id=application_id))
 
 
 def _version(form) -> int | None:
@@ -47,7 +35,7 @@ def _version(form) -> int | None:
 @bp.route("/staff/cases/<int:application_id>/preliminary-refusal", methods=["GET", "POST"])
 @roles_required(CLERK)
 def notice(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     form = NoticeForm(data={"version": application.version} if request.method == "GET" else None)
     too_late = None
     if form.validate_on_submit():
@@ -57,7 +45,7 @@ def notice(application_id: int):
             flash(_("The preliminary decision to refuse and the hearing notice were sent."), "success")
             return redirect(url_for("applications.case", application_id=application_id))
         except (WrongStage, StaleDataError):
-            return _changed(application_id)
+            return case_changed(application_id)
         except services.NoticeTooLate as exc:
             db.session.rollback()
             too_late = exc.last_day
@@ -75,7 +63,7 @@ def notice(application_id: int):
 @bp.route("/staff/cases/<int:application_id>/hearing-record", methods=["GET", "POST"])
 @roles_required(CLERK)
 def record(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     form = HearingRecordForm(data={"version": application.version} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -86,7 +74,7 @@ def record(application_id: int):
             db.session.commit()
             return redirect(url_for("applications.case", application_id=application_id))
         except (WrongStage, StaleDataError):
-            return _changed(application_id)
+            return case_changed(application_id)
         except InvalidDecision as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
@@ -119,14 +107,14 @@ def _optional_signed_form() -> SignedDocumentForm:
 @bp.route("/applications/<int:application_id>/hearing")
 @roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
 def hearing(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     return render_page("hearings/hearing.html", "hearings/_slots.html", **_hearing_context(application))
 
 
 @bp.route("/applications/<int:application_id>/hearing/book", methods=["POST"])
 @roles_required(APPLICANT)
 def book(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     form = BookSlotForm()
     error = None
     if form.validate():
@@ -152,7 +140,7 @@ def book(application_id: int):
 @bp.route("/applications/<int:application_id>/hearing/waive", methods=["POST"])
 @roles_required(APPLICANT)
 def waive(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     try:
         services.waive(application, g.user)
         db.session.commit()
@@ -165,7 +153,7 @@ def waive(application_id: int):
 @bp.route("/applications/<int:application_id>/hearing/position", methods=["POST"])
 @roles_required(APPLICANT)
 def position(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     form = PositionForm()
     signed_form = SignedDocumentForm()
     signed_form.required = False
@@ -195,7 +183,7 @@ def position(application_id: int):
 @roles_required(APPLICANT)
 def position_document(application_id: int):
     """The position typed so far, as the XML document to sign with the organisation's EDS."""
-    application = _case(application_id)
+    application = case_or_404(application_id)
     body = position_xml.build(application, request.form.get("position", "").strip())
     response = make_response(body)
     response.headers["Content-Type"] = "application/xml"
@@ -206,7 +194,7 @@ def position_document(application_id: int):
 @bp.route("/applications/<int:application_id>/hearing.ics")
 @roles_required(APPLICANT, *PROVIDER_ROLES)
 def calendar_file(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     refusal = services.refusal_of(application)
     if refusal is None or refusal.invitation_sequence == 0:
         abort(404)

@@ -1,13 +1,11 @@
 """The clerk's workbench actions on a case: state facts, completeness, review."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import CLERK
-from portal.applications.models import Application
-from portal.applications.services import can_view
+from portal.applications.access import case_changed, case_or_404
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.gateway.services import fetch_state_facts, latest_state_facts
@@ -16,12 +14,6 @@ from portal.review import services
 
 bp = Blueprint("review", __name__, url_prefix="/staff/cases/<int:application_id>")
 
-
-def _case(application_id: int) -> Application:
-    application = db.session.get(Application, application_id)
-    if application is None or not can_view(g.user, application):
-        abort(404)
-    return application
 
 
 def _version() -> int | None:
@@ -33,17 +25,11 @@ def _back(application_id: int):
     return redirect(url_for("applications.case", application_id=application_id))
 
 
-def _changed(application_id: int):
-    db.session.rollback()
-    flash(_("The case was changed by someone else while you were working on it. Nothing was saved; "
-            "here is the case as it is now."), "error")
-    return _back(application_id)
-
 
 @bp.route("/state-facts", methods=["POST"])
 @roles_required(CLERK)
 def state_facts(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     fetch_state_facts(application, g.user)
     db.session.commit()
     return _back(application_id)
@@ -52,7 +38,7 @@ def state_facts(application_id: int):
 @bp.route("/completeness", methods=["GET", "POST"])
 @roles_required(CLERK)
 def completeness(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     proposal = services.propose_completeness(application)
     errors = {}
     if request.method == "POST":
@@ -63,9 +49,9 @@ def completeness(application_id: int):
             db.session.commit()
             return _back(application_id)
         except services.WrongStage:
-            return _changed(application_id)
+            return case_changed(application_id)
         except StaleDataError:
-            return _changed(application_id)
+            return case_changed(application_id)
         except services.InvalidDecision as exc:
             db.session.rollback()
             errors = exc.errors
@@ -80,7 +66,7 @@ def completeness(application_id: int):
 @bp.route("/review", methods=["GET", "POST"])
 @roles_required(CLERK)
 def review(application_id: int):
-    application = _case(application_id)
+    application = case_or_404(application_id)
     unreliable = {"yes": True, "no": False}.get(request.values.get("documents_unreliable", ""))
     errors = {}
     if request.method == "POST":
@@ -94,7 +80,7 @@ def review(application_id: int):
             db.session.commit()
             return _back(application_id)
         except (services.WrongStage, StaleDataError):
-            return _changed(application_id)
+            return case_changed(application_id)
         except services.InvalidDecision as exc:
             db.session.rollback()
             errors = exc.errors

@@ -1,7 +1,6 @@
 """Three languages: the switcher, Accept-Language, <html lang>, and complete catalogs."""
 from __future__ import annotations
 
-import glob
 import os
 
 import pytest

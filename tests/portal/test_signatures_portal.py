@@ -203,7 +203,7 @@ def test_another_organisations_signature_is_refused(app, client, auth, sign):
 @pytest.mark.parametrize("old,new,section", [
     ("ул. Сығанақ, 10", "ул. Сығанақ, 12", "Main hardware-software complex"),
     ("210640005550", "180540007773", "BIN"),
-    (f'draft="', 'draft="9', "Draft number"),
+    ('draft="', 'draft="9', "Draft number"),
 ])
 def test_a_signed_document_that_says_something_else_is_refused(app, client, auth, sign, old, new, section):
     application_id = draft(client, auth)
