@@ -73,11 +73,12 @@ def configure_blueprints(app: Flask) -> None:
     from portal.events.views import bp as monitoring
     from portal.hearings.views import bp as hearings
     from portal.main.views import bp as main
+    from portal.register.views import bp as register
     from portal.review.views import bp as review
     from portal.signatures.views import bp as signatures
 
     for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review, hearings, signatures,
-               decisions):
+               decisions, register):
         app.register_blueprint(bp)
 
 

@@ -16,7 +16,7 @@ def decision_xml(decision) -> bytes:
         root.set("validUntil", decision.valid_until.isoformat())
     root.set("case", decision.application.number or "")
     content = decision.content
-    for name in ("bin", "legal_name", "legal_address", "pool_name", "location", "head"):
+    for name in ("bin", "legal_name", "legal_address", "pool_name", "location", "head", "replaces"):
         if content.get(name):
             etree.SubElement(root, f"{{{NS}}}{name.replace('_', '-')}").text = content[name]
     provider = etree.SubElement(root, f"{{{NS}}}provider")

@@ -17,6 +17,7 @@ from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db
 from portal.hearings.services import hearing_record, refusal_of
+from portal.register.queries import certificate_being_reissued
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
 from portal.signatures.signing import sign_xml
@@ -58,6 +59,8 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
                "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
                "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER,
                "head": current_app.config["PROVIDER_HEAD_NAME"]}
+    if application.kind == "reissue":
+        content["replaces"] = application.reissue_certificate_number
     if kind == REFUSAL:
         refusal = refusal_of(application)
         content["grounds"] = refusal.grounds if refusal else []
@@ -92,7 +95,9 @@ def sign(decision: Decision, signatory, today: date | None = None) -> Decision:
     today = today or today_local()
     decision.issued_on = today
     if decision.kind == CERTIFICATE:
-        decision.valid_until = validity_end(today)
+        # Re-issuance (п.12) changes the certificate, not the term of the accreditation it proves.
+        previous = certificate_being_reissued(application)
+        decision.valid_until = previous.valid_until if previous is not None else validity_end(today)
     db.session.flush()
     prefix = "C" if decision.kind == CERTIFICATE else "R"
     decision.number = f"DMP-{prefix}-{today.year}-{decision.id:06d}"
@@ -123,6 +128,9 @@ def find_by_number(number: str) -> Decision | None:
 
 
 def is_current(decision: Decision, today: date | None = None) -> bool:
-    """A certificate is current from its issue until the end of its last valid day."""
+    """A certificate is current from its issue to the end of its last valid day, unless a re-issued one replaced it."""
+    from portal.register.queries import is_replaced
+
     today = today or today_local()
-    return decision.kind == CERTIFICATE and decision.issued_on <= today <= decision.valid_until
+    return (decision.kind == CERTIFICATE and decision.issued_on <= today <= decision.valid_until
+            and not is_replaced(decision))

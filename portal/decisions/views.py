@@ -1,6 +1,7 @@
 """Drafting (clerk), signing (signatory), reading (applicant) and checking by number (anyone)."""
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
@@ -66,8 +67,11 @@ def show(application_id: int):
     decision = services.decision_of(application)
     if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
         abort(404)
-    return render_template("decisions/show.html", decision=decision, application=application,
-                           current=services.is_current(decision) if decision.status == "signed" else False)
+    qr = None
+    if decision.status == "signed":
+        link = url_for("decisions.by_number", number=decision.number, _external=True)
+        qr = segno.make(link, error="m").svg_data_uri(scale=4)
+    return render_template("decisions/show.html", decision=decision, application=application, qr=qr)
 
 
 @bp.route("/applications/<int:application_id>/decision.xml")

@@ -1,0 +1,47 @@
+"""Certificates in the register: current, expired, and those a re-issued certificate replaced."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload
+
+from portal.applications.models import REISSUE, Application
+from portal.decisions.models import CERTIFICATE, SIGNED, Decision
+from portal.extensions import db
+
+
+def _replaced_clause():
+    """A certificate is replaced once a re-issuance naming its number has its own certificate signed."""
+    later, reissue = aliased(Decision), aliased(Application)
+    return exists(select(later.id).join(reissue, reissue.id == later.application_id).where(
+        later.kind == CERTIFICATE, later.status == SIGNED, reissue.kind == REISSUE,
+        reissue.reissue_certificate_number == Decision.number))
+
+
+def register(search: str, page: int, today: date, per_page: int = 25):
+    """Signed certificates not replaced by a re-issued one, current first; `search` matches name, BIN, number."""
+    query = (select(Decision).join(Application, Application.id == Decision.application_id)
+             .where(Decision.kind == CERTIFICATE, Decision.status == SIGNED, ~_replaced_clause())
+             .options(joinedload(Decision.application)))
+    search = search.strip()
+    if search:
+        like = f"%{search.lower()}%"
+        query = query.where(or_(Application.pool_name.ilike(like), Application.legal_name.ilike(like),
+                                Application.bin == search, Decision.number == search.upper()))
+    current_first = and_(Decision.valid_until >= today).desc()
+    query = query.order_by(current_first, Decision.valid_until.desc(), Decision.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def is_replaced(decision: Decision) -> bool:
+    return bool(db.session.scalar(select(_replaced_clause().where(Decision.id == decision.id))))
+
+
+def certificate_being_reissued(application: Application) -> Decision | None:
+    """The certificate a re-issuance names, if it is the same organisation's signed certificate."""
+    if application.kind != REISSUE or not application.reissue_certificate_number:
+        return None
+    return db.session.scalar(select(Decision).join(Application, Application.id == Decision.application_id).where(
+        Decision.number == application.reissue_certificate_number.strip().upper(), Decision.kind == CERTIFICATE,
+        Decision.status == SIGNED, Application.bin == application.bin))
