@@ -67,11 +67,31 @@ def show(application_id: int):
     decision = services.decision_of(application)
     if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
         abort(404)
-    qr = None
-    if decision.status == "signed":
-        link = url_for("decisions.by_number", number=decision.number, _external=True)
-        qr = segno.make(link, error="m").svg_data_uri(scale=4)
+    qr = _qr(decision) if decision.status == "signed" else None
     return render_template("decisions/show.html", decision=decision, application=application, qr=qr)
+
+
+def _qr(decision: Decision) -> str:
+    """The public verification link of the decision as an SVG data URI."""
+    link = url_for("decisions.by_number", number=decision.number, _external=True)
+    return segno.make(link, error="m").svg_data_uri(scale=4)
+
+
+@bp.route("/applications/<int:application_id>/decision.pdf")
+@roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
+def pdf(application_id: int):
+    """The printable rendition in the reader's language; the signed XML remains the legal document."""
+    from weasyprint import HTML
+
+    decision = services.decision_of(case_or_404(application_id))
+    if decision is None or decision.status != "signed":
+        abort(404)
+    html = render_template("decisions/pdf.html", decision=decision, qr=_qr(decision))
+    body = HTML(string=html, base_url=request.url_root).write_pdf()
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="{decision.number}.pdf"'
+    return response
 
 
 @bp.route("/applications/<int:application_id>/decision.xml")

@@ -26,7 +26,7 @@ def case_urls(application_id: int, document_id: int) -> list[tuple[str, str]]:
         ("GET", f"{base}/application.xml"), ("GET", f"{base}/hearing"), ("GET", f"{base}/hearing.ics"),
         ("POST", f"{base}/hearing/book"), ("POST", f"{base}/hearing/waive"), ("POST", f"{base}/hearing/position"),
         ("GET", f"{base}/signatures/1/report.json"), ("GET", f"{base}/signatures/1/document.xml"),
-        ("GET", f"{base}/decision"), ("GET", f"{base}/decision.xml"),
+        ("GET", f"{base}/decision"), ("GET", f"{base}/decision.xml"), ("GET", f"{base}/decision.pdf"),
     ]
 
 

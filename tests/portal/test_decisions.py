@@ -136,3 +136,19 @@ def test_without_the_provider_key_nothing_is_signed(app, client, auth):
     with app.app_context():
         assert db.session.get(Decision, decision_id).status == "drafted"
     assert now_utc()
+
+
+def test_the_decision_has_a_pdf_rendition_in_the_readers_language(app, client, auth):
+    from pypdf import PdfReader
+
+    case_id = case_without_grounds(app)
+    draft_and_sign(client, auth, case_id)
+    client.get("/language/ru")
+    auth.login("applicant")
+    response = client.get(f"/applications/{case_id}/decision.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert response.headers["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    with app.app_context():
+        number = db.session.scalar(db.select(Decision.number).filter_by(application_id=case_id))
+    assert number in text and "Свидетельство" in text

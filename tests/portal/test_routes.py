@@ -26,7 +26,7 @@ EXPECTED = {
     ("POST", "/staff/cases/<int:application_id>/decision"), ("GET", "/staff/decisions"),
     ("GET", "/staff/decisions/<int:decision_id>"), ("POST", "/staff/decisions/<int:decision_id>"),
     ("GET", "/applications/<int:application_id>/decision"), ("GET", "/applications/<int:application_id>/decision.xml"),
-    ("GET", "/verify/number"), ("GET", "/register"), ("POST", "/applications/<int:application_id>/hearing/position.xml"),
+    ("GET", "/verify/number"), ("GET", "/register"), ("GET", "/applications/<int:application_id>/decision.pdf"), ("POST", "/applications/<int:application_id>/hearing/position.xml"),
     ("GET", "/staff/cases/<int:application_id>/preliminary-refusal"),
     ("POST", "/staff/cases/<int:application_id>/preliminary-refusal"),
     ("GET", "/staff/cases/<int:application_id>/hearing-record"), ("POST", "/staff/cases/<int:application_id>/hearing-record"),
