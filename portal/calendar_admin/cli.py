@@ -44,28 +44,22 @@ def add_workdays(day: date, n: int) -> None:
     click.echo(services.current_calendar().add_workdays(day, n).isoformat())
 
 
-def _decree_option(f):
-    return click.option("--decree", required=True, help="The act that makes this exception.")(f)
+def _exception_command(name: str, is_workday: bool, label: str, help_text: str) -> None:
+    """`calendar set-workday` and `calendar set-dayoff`: the same command but for the kind of day."""
+
+    @calendar_cli.command(name, help=help_text)
+    @click.argument("day", type=DATE)
+    @click.option("--decree", required=True, help="The act that makes this exception.")
+    def command(day: date, decree: str) -> None:
+        if not decree.strip():
+            raise click.BadParameter("name the decree", param_hint="--decree")
+        services.set_exception(day, is_workday, decree)
+        db.session.commit()
+        click.echo(f"{day.isoformat()}: {label} ({decree})")
 
 
-@calendar_cli.command("set-workday")
-@click.argument("day", type=DATE)
-@_decree_option
-def set_workday(day: date, decree: str) -> None:
-    """Make DAY a working day (e.g. a Saturday a decree moves work to)."""
-    services.set_exception(day, True, decree)
-    db.session.commit()
-    click.echo(f"{day.isoformat()}: working day ({decree})")
-
-
-@calendar_cli.command("set-dayoff")
-@click.argument("day", type=DATE)
-@_decree_option
-def set_dayoff(day: date, decree: str) -> None:
-    """Make DAY a day off."""
-    services.set_exception(day, False, decree)
-    db.session.commit()
-    click.echo(f"{day.isoformat()}: day off ({decree})")
+_exception_command("set-workday", True, "working day", "Make DAY a working day (e.g. a Saturday a decree moves work to).")
+_exception_command("set-dayoff", False, "day off", "Make DAY a day off.")
 
 
 @calendar_cli.command("unset")
