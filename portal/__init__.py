@@ -130,7 +130,8 @@ def configure_cli(app: Flask) -> None:
     from portal.calendar_admin.cli import calendar_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
+    from portal.notifications.cli import outbox_cli
     from portal.signatures.cli import pki_cli, signature_cli
 
-    for group in (calendar_cli, deadlines_cli, demo_cli, signature_cli, pki_cli):
+    for group in (calendar_cli, deadlines_cli, demo_cli, signature_cli, pki_cli, outbox_cli):
         app.cli.add_command(group)

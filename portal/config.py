@@ -13,6 +13,15 @@
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
 | PROVIDER_KEY_FILE, PROVIDER_CERT_FILE | dev PKI's provider/sign.* | the provider's key that signs decisions |
 | PROVIDER_HEAD_NAME     | demo name                      | the head named on the certificate (App. 3) |
+| PORTAL_URL      | http://127.0.0.1:5000                | public address of the portal, for links in e-mails |
+| MAIL_TRANSPORT  | folder (smtp when production)        | "smtp", or "folder": each mail an .eml file |
+| MAIL_FOLDER     | <instance>/mail                      | where the folder transport writes        |
+| MAIL_FROM       | Tyndau <noreply@localhost>           | sender of the notifications              |
+| SMTP_HOST, SMTP_PORT | localhost, 25                   | the SMTP relay                           |
+| SMTP_USER, SMTP_PASSWORD | none                        | log-in at the relay, when it wants one   |
+| SMTP_STARTTLS   | false                                | upgrade the connection with STARTTLS     |
+| SMTP_TIMEOUT    | 30                                   | seconds before a silent relay counts as a failure |
+| OUTBOX_MAX_ATTEMPTS | 10                               | failed sends before a mail is marked failed |
 """
 from __future__ import annotations
 
@@ -22,6 +31,10 @@ import secrets
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _bool(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).lower() in ("1", "true", "yes")
 
 
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
@@ -62,6 +75,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROVIDER_KEY_FILE": os.environ.get("PROVIDER_KEY_FILE"),
         "PROVIDER_CERT_FILE": os.environ.get("PROVIDER_CERT_FILE"),
         "PROVIDER_HEAD_NAME": os.environ.get("PROVIDER_HEAD_NAME", "Жумабеков Ерлан"),
+        # Notifications (portal/notifications): a developer reads the mails in a folder, production relays them.
+        "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
+        "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if env == "production" else "folder"),
+        "MAIL_FOLDER": os.environ.get("MAIL_FOLDER", os.path.join(instance_path, "mail")),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tyndau <noreply@localhost>"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int("SMTP_PORT", 25),
+        "SMTP_USER": os.environ.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool("SMTP_STARTTLS", False),
+        "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
+        "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 10),
     }
     config.update(overrides)
     if not config["PROVIDER_KEY_FILE"] and env != "production":

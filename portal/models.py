@@ -10,3 +10,4 @@ from portal.review.models import ReviewDecision, StateFacts  # noqa: F401
 from portal.signatures.models import LoginChallenge, Signature  # noqa: F401
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal  # noqa: F401
 from portal.decisions.models import Decision  # noqa: F401
+from portal.notifications.models import OutboxMessage  # noqa: F401

@@ -15,6 +15,7 @@ from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_for, law_in_force
+from portal.notifications import hooks as notifications
 
 FIELDS = ("kind", "legal_name", "bin", "legal_address", "pool_name", "support_24_7", "security_act_number",
           "security_act_date", "state_service_integration", "consent_secrets", "consent_personal_data",
@@ -176,6 +177,7 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     events.record(application, "application.registered", actor=actor, number=application.number,
                   registered_on=registered_on.isoformat())
     open_plan(application)
+    notifications.application_accepted(application)
     return True
 
 

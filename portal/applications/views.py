@@ -19,6 +19,7 @@ from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
 from portal.events.services import timeline
+from portal.notifications import services as notifications
 from portal.review.presenters import review_context
 from portal.extensions import db
 from portal.signatures import services as signatures
@@ -48,7 +49,8 @@ def _load(application_id: int, for_edit: bool = False) -> Application:
 @roles_required(APPLICANT)
 def cabinet():
     cases = queries.cabinet_cases(g.user.organization_id)
-    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS)
+    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS,
+                           notifications=notifications.for_organization(g.user.organization_id, now_utc()))
 
 
 @bp.route("/applications/new", methods=["POST"])
@@ -168,6 +170,22 @@ def download_document(application_id: int, document_id: int):
     return response
 
 
+@bp.route("/applications/<int:application_id>/documents/<int:document_id>/preview/<int:page>")
+@login_required
+def preview_document(application_id: int, document_id: int, page: int):
+    """A page of a document as an image, for reading it on the case page."""
+    document = _document_of(_load(application_id), document_id)
+    rendered = documents.preview_image(document, page)
+    if rendered is None:
+        abort(404)
+    body, mimetype = rendered
+    response = make_response(body)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _document_of(application: Application, document_id: int) -> Document:
     document = db.session.get(Document, document_id)
     if document is None or document.application_id != application.id:
@@ -237,6 +255,7 @@ def case(application_id: int):
     return render_page("applications/case.html", "applications/_status.html", application=application,
                        events=timeline(application), deadlines=queries.case_deadlines(application),
                        checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,
+                       preview_pages={d.id: documents.preview_page_count(d) for d in application.documents},
                        **review_context(application, g.user))
 
 

@@ -50,6 +50,9 @@ class LocalDateTimeField(DateField):
     """A moment typed as dd.mm.yyyy hh:mm (or picked as yyyy-mm-ddThh:mm), Almaty time; data is UTC."""
 
     FORMATS = ("%Y-%m-%dT%H:%M", "%d.%m.%Y %H:%M", "%Y-%m-%d %H:%M")
+    # A text box, as the hint next to it says: DateField's <input type="date"> cannot hold the time,
+    # so a browser sent only the day and the moment was refused as missing.
+    widget = widgets.TextInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, format=list(self.FORMATS), **kwargs)

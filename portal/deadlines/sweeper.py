@@ -17,6 +17,7 @@ from portal.calendar_admin.services import current_calendar
 from portal.deadlines.models import MISSED, OPEN, Deadline, DeadlineEffect
 from portal.events import services as events
 from portal.extensions import db
+from portal.notifications import hooks as notifications
 from rules.escalation import escalate, warn_from
 
 TICK = timedelta(microseconds=1)
@@ -51,10 +52,12 @@ def _apply(effect: str, deadline: Deadline, now: datetime) -> None:
     if effect == "warn":
         events.record(application, "deadline.warning", at=now, code=deadline.code,
                       due=deadline.due_date.isoformat(), paragraph=deadline.paragraph)
+        notifications.deadline_escalated("deadline.warning", deadline, now)
     elif effect == "mark_missed":
         deadline.state = MISSED
         events.record(application, "deadline.missed", at=now, code=deadline.code,
                       due=deadline.due_date.isoformat(), paragraph=deadline.paragraph)
+        notifications.deadline_escalated("deadline.missed", deadline, now)
     elif effect == "flag_overdue":
         application.overdue_since = application.overdue_since or now
     elif effect == "auto_forward":

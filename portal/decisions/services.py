@@ -17,6 +17,7 @@ from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db
 from portal.hearings.services import hearing_record, refusal_of
+from portal.notifications import hooks as notifications
 from portal.register.queries import certificate_being_reissued
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
@@ -117,6 +118,7 @@ def sign(decision: Decision, signatory, today: date | None = None) -> Decision:
             deadline.met_at = now if met else None
     signatures.record(application, "decision", signed, report, signatory)
     events.record(application, "decision.signed", actor=signatory, kind=decision.kind, number=decision.number)
+    notifications.decision_issued(decision)
     return decision
 
 

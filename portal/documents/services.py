@@ -86,3 +86,48 @@ def remove_file(document: Document) -> None:
 
 def file_path(document: Document) -> str:
     return _storage_path(document.storage_key)
+
+
+MAX_PREVIEW_PAGES = 10
+
+
+def preview_page_count(document: Document) -> int:
+    """How many pages the inline preview shows (0 when the file cannot be read)."""
+    if document.content_type != "application/pdf":
+        return 1
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(file_path(document))
+    except (pypdfium2.PdfiumError, OSError):
+        return 0
+    try:
+        return min(len(pdf), MAX_PREVIEW_PAGES)
+    finally:
+        pdf.close()
+
+
+def preview_image(document: Document, page: int) -> tuple[bytes, str] | None:
+    """One page as an image. PDFs are rendered here to PNG, so nothing inside a PDF ever runs in a browser."""
+    if document.content_type != "application/pdf":
+        if page != 0:
+            return None
+        with open(file_path(document), "rb") as f:
+            return f.read(), document.content_type
+    import io
+
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(file_path(document))
+    except (pypdfium2.PdfiumError, OSError):
+        return None
+    try:
+        if not 0 <= page < min(len(pdf), MAX_PREVIEW_PAGES):
+            return None
+        image = pdf[page].render(scale=1.4).to_pil()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return out.getvalue(), "image/png"
+    finally:
+        pdf.close()

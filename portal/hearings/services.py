@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.hearings import position_xml
 from portal.hearings.models import METHODS, WRITTEN, HearingRecord, HearingSlot, PreliminaryRefusal
 from portal.law.services import law_for
+from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from portal.signatures import services as signatures
 from portal.review.services import InvalidDecision, WrongStage
@@ -109,6 +110,7 @@ def send_preliminary_refusal(application: Application, clerk, method: str, place
     application.status = PRELIMINARY_REFUSAL
     events.record(application, "preliminary_refusal.sent", actor=clerk, grounds=[g["number"] for g in refusal.grounds],
                   method=method)
+    notifications.preliminary_refusal_sent(application, refusal)
     return refusal
 
 
@@ -189,6 +191,7 @@ def book(application: Application, slot_id: int, actor, now: datetime | None = N
     db.session.refresh(slot)
     events.record(application, "hearing.rescheduled" if previous else "hearing.booked", actor=actor,
                   starts_at=slot.starts_at.isoformat())
+    notifications.hearing_booked(application, refusal, slot, previous is not None, now)
     return slot
 
 
@@ -202,6 +205,7 @@ def waive(application: Application, actor, now: datetime | None = None) -> None:
     refusal.waived_at = now or now_utc()
     refusal.invitation_sequence += 1
     events.record(application, "hearing.waived", actor=actor)
+    notifications.hearing_cancelled(application, refusal)
 
 
 def state_position(application: Application, text: str, actor, signed: bytes | None = None) -> None:

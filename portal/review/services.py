@@ -12,6 +12,7 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.gateway.services import latest_state_facts
 from portal.law.services import law_for
+from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from rules.completeness import check_completeness
 from rules.grounds import assess
@@ -96,6 +97,7 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
         application.status = INCOMPLETE_REFUSED
         _close_open(application)
         events.record(application, "completeness.refused", actor=clerk, findings=findings)
+        notifications.completeness_refused(application, findings, note)
     else:
         application.status = UNDER_REVIEW
         events.record(application, "completeness.complete", actor=clerk)

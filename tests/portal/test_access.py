@@ -22,6 +22,7 @@ def case_urls(application_id: int, document_id: int) -> list[tuple[str, str]]:
         ("GET", base), ("GET", f"{base}/edit"), ("POST", f"{base}/edit"),
         ("GET", f"{base}/documents"), ("POST", f"{base}/documents"),
         ("GET", f"{base}/documents/{document_id}"), ("POST", f"{base}/documents/{document_id}/delete"),
+        ("GET", f"{base}/documents/{document_id}/preview/0"),
         ("GET", f"{base}/submit"), ("POST", f"{base}/submit"),
         ("GET", f"{base}/application.xml"), ("GET", f"{base}/hearing"), ("GET", f"{base}/hearing.ics"),
         ("POST", f"{base}/hearing/book"), ("POST", f"{base}/hearing/waive"), ("POST", f"{base}/hearing/position"),

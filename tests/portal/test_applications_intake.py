@@ -92,7 +92,7 @@ def test_a_wrong_bin_check_digit_is_explained_next_to_the_field_and_nothing_type
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "check digit does not match" in page
-    assert 'id="bin-error"' in page and 'aria-describedby="bin-hint bin-error"' in page
+    assert 'id="bin-error"' in page and 'aria-describedby="bin-hint bin-error bin-feedback"' in page
     assert 'value="Мой пул"' in page and 'value="210640005551"' in page
     assert 'value="Караганда"' in page
 

@@ -14,6 +14,7 @@ EXPECTED = {
     ("GET", "/applications/<int:application_id>/documents"), ("POST", "/applications/<int:application_id>/documents"),
     ("POST", "/applications/<int:application_id>/documents/<int:document_id>/delete"),
     ("GET", "/applications/<int:application_id>/documents/<int:document_id>"),
+    ("GET", "/applications/<int:application_id>/documents/<int:document_id>/preview/<int:page>"),
     ("GET", "/applications/<int:application_id>/submit"), ("POST", "/applications/<int:application_id>/submit"),
     ("GET", "/applications/<int:application_id>"),
     ("GET", "/staff/cases"), ("GET", "/staff/paper"), ("POST", "/staff/paper"),
