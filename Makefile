@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install db seed translations translations-update bench clean
+.PHONY: run test install db seed translations translations-update browser-deps bench clean
 
 $(BIN)/activate: pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or 3.12 is needed (durable-rules does not import on 3.13)"; exit 1; }
@@ -35,8 +35,24 @@ seed: db
 run: seed
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install translations
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright and check pages with
+# axe-core from the npm registry (test-only: installed in tests/browser/node_modules, never served).
+CHROMIUM    := $(or $(TYNDAU_CHROMIUM),/usr/bin/chromium)
+BROWSER_DIR := tests/browser
+AXE_JS      := $(BROWSER_DIR)/node_modules/axe-core/axe.min.js
+
+$(AXE_JS): $(BROWSER_DIR)/package.json $(BROWSER_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(BROWSER_DIR) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the accessibility checks of the browser tests need it (apt-get install npm)"; fi
+
+browser-deps: $(AXE_JS)
+
+test: install translations $(if $(findstring --ignore=tests/browser,$(PYTEST_ARGS)),,browser-deps)
+	@if [ -n "$(findstring --ignore=tests/browser,$(PYTEST_ARGS))" ]; then echo "== browser tests: not in this run (PYTEST_ARGS)"; \
+	elif [ -x "$(CHROMIUM)" ]; then echo "== browser tests: Chromium at $(CHROMIUM)"; \
+	else echo "== browser tests SKIPPED: Chromium not installed: apt-get install chromium (CI fails instead)"; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance/*.db .pytest_cache
+	rm -rf $(VENV) instance/*.db .pytest_cache test-output $(BROWSER_DIR)/node_modules

@@ -1,0 +1,131 @@
+"""What a person does in the portal, step by step, with the words the portal shows in their language."""
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from babel.support import Translations
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGE_LINKS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@cache
+def _catalog(lang: str) -> Translations:
+    return Translations.load(str(ROOT / "portal" / "translations"), [lang], domain="messages")
+
+
+def t(lang: str, msgid: str, **params) -> str:
+    """The portal's own translation of `msgid` (the compiled catalog the app uses)."""
+    text = _catalog(lang).gettext(msgid)
+    return text % params if params else text
+
+
+def expect_language(page: Page, lang: str, msgid: str) -> None:
+    """The page is in `lang`: <html lang> says so, and a word of the page is in that language."""
+    expect(page.locator("html")).to_have_attribute("lang", lang)
+    word = t(lang, msgid)
+    if lang != "en":
+        assert word != msgid, f"{msgid!r} has no {lang} translation"
+    expect(page.get_by_text(word).first).to_be_visible()
+
+
+def mark_page(page: Page) -> None:
+    """A flag that survives htmx swaps but not a page load."""
+    page.evaluate("window.__tyndauSamePage = true")
+
+
+def assert_same_page(page: Page) -> None:
+    assert page.evaluate("window.__tyndauSamePage === true"), "the page was reloaded (expected an htmx swap)"
+
+
+def assert_complete_page(page: Page) -> None:
+    """A whole page, never a bare fragment: the document has its <header>, <main> and <title>."""
+    expect(page.locator("header.site-header")).to_have_count(1)
+    expect(page.locator("main#main")).to_have_count(1)
+    assert page.title(), "the page has no <title>"
+
+
+def log_in(page: Page, lang: str, username: str, password: str, axe=None) -> None:
+    """Open the log-in page, choose the language in the header, sign in with the password."""
+    page.goto("/login")
+    page.get_by_role("link", name=LANGUAGE_LINKS[lang], exact=True).click()
+    expect_language(page, lang, "Sign in")
+    if axe:
+        axe.check(page, f"log-in ({lang})")
+    page.get_by_label(t(lang, "Username"), exact=True).fill(username)
+    page.get_by_label(t(lang, "Password"), exact=True).fill(password)
+    page.get_by_role("button", name=t(lang, "Sign in"), exact=True).click()
+    expect(page.get_by_role("button", name=t(lang, "Sign out"))).to_be_visible()
+
+
+def log_out(page: Page, lang: str) -> None:
+    page.get_by_role("button", name=t(lang, "Sign out")).click()
+    expect(page.get_by_role("button", name=t(lang, "Sign out"))).to_have_count(0)
+
+
+# --- preparing cases in the database (what earlier journeys did through the UI) ---------------
+
+def demo_case_id(app) -> int:
+    from portal.applications.models import Application
+    from portal.extensions import db
+
+    with app.app_context():
+        return db.session.scalar(db.select(Application.id).filter_by(status="registered"))
+
+
+def make_refusable(app, case_id: int) -> None:
+    """The demo case with its documents attached and its backup complex in the main one's settlement.
+
+    So completeness is in order and the rules propose ground 2 (п.4 subparagraph 3 not met).
+    """
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.accounts.models import User
+    from portal.applications import services as applications
+    from portal.applications.models import Application
+    from portal.documents import services as documents
+    from portal.extensions import db
+
+    with app.app_context(), app.test_request_context():
+        case = db.session.get(Application, case_id)
+        owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
+        case.backup_complexes[0].settlement = case.main_complex.settlement
+        for item in applications.missing_documents(case):
+            upload = FileStorage(stream=BytesIO(PDF), filename=f"{item['code']}.pdf", content_type="application/pdf")
+            documents.store_upload(case, item["code"], upload, owner)
+        db.session.commit()
+        assert not applications.missing_documents(case)
+
+
+def to_preliminary_refusal(app, case_id: int, book_slot: bool = False) -> None:
+    """Completeness, review with ground 2 kept, and the notice (in person), as journey (b) does them."""
+    from portal.accounts.models import User
+    from portal.applications.models import Application
+    from portal.extensions import db
+    from portal.hearings import services as hearings
+    from portal.review import services as review
+
+    make_refusable(app, case_id)
+    with app.app_context(), app.test_request_context():
+        case = db.session.get(Application, case_id)
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        review.decide_completeness(case, clerk, [], "", None)
+        proposal = review.propose_review(case)
+        assert [g["number"] for g in proposal["grounds"]] == [2]
+        review.decide_review(case, clerk, {2: {"accept": True, "reason": ""}}, {}, "", None, None)
+        refusal = hearings.send_preliminary_refusal(case, clerk, "in_person", "Астана, Мәңгілік Ел 55, каб. 301",
+                                                    None)
+        if book_slot:
+            from portal.core.clock import now_utc
+
+            slots = hearings.offered_slots(case, refusal, now_utc() + timedelta(minutes=1))
+            owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
+            hearings.book(case, slots[0].id, owner)
+        db.session.commit()
+        assert case.status == "preliminary_refusal"
