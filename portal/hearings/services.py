@@ -227,6 +227,25 @@ def state_position(application: Application, text: str, actor, signed: bytes | N
     events.record(application, "hearing.position_stated", actor=actor, signed=report is not None)
 
 
+POSITION_DOCUMENT = "hearing_position"
+
+
+def attach_to_position(application: Application, upload, actor):
+    """A document supporting the applicant's position (п.9: to state its position on the preliminary decision)."""
+    from portal.documents import services as documents
+
+    if refusal_of(application) is None or application.status != PRELIMINARY_REFUSAL:
+        raise WrongStage()
+    document = documents.store_upload(application, POSITION_DOCUMENT, upload, actor)
+    events.record(application, "document.attached", actor=actor, code=POSITION_DOCUMENT, name=document.original_name,
+                  sha256=document.sha256)
+    return document
+
+
+def position_documents(application: Application) -> list:
+    return [d for d in application.documents if d.code == POSITION_DOCUMENT]
+
+
 # --- the record of the hearing ---------------------------------------------------------------
 
 def record_hearing(application: Application, clerk, values: dict, expected_version: int | None) -> HearingRecord:

@@ -14,6 +14,7 @@ from portal.core.rendering import render_page
 from portal.extensions import db
 from portal.hearings import services
 from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm
+from portal.documents.services import UploadRejected
 from portal.hearings import position_xml
 from portal.hearings.invitation import invitation
 from portal.review.services import InvalidDecision, WrongStage
@@ -81,7 +82,8 @@ def record(application_id: int):
                 getattr(form, name).errors = [message]
     refusal = services.refusal_of(application)
     return render_template("hearings/record.html", application=application, form=form, refusal=refusal,
-                           slot=services.booked_slot(application)), 422 if form.errors else 200
+                           slot=services.booked_slot(application),
+                           position_documents=services.position_documents(application)), 422 if form.errors else 200
 
 
 # --- the applicant --------------------------------------------------------------------------
@@ -95,6 +97,7 @@ def _hearing_context(application: Application) -> dict:
             "slots": services.offered_slots(application, refusal, now),
             "can_change": services.can_change_booking(application, refusal, now) and g.user.role == APPLICANT,
             "record": services.hearing_record(application), "position_form": PositionForm(),
+            "position_documents": services.position_documents(application), "upload_error": None,
             "book_form": BookSlotForm(), "slot_error": None, "signed_form": _optional_signed_form()}
 
 
@@ -189,6 +192,28 @@ def position_document(application_id: int):
     response.headers["Content-Type"] = "application/xml"
     response.headers["Content-Disposition"] = f'attachment; filename="position-{application.number}.xml"'
     return response
+
+
+@bp.route("/applications/<int:application_id>/hearing/documents", methods=["POST"])
+@roles_required(APPLICANT)
+def position_attachment(application_id: int):
+    application = case_or_404(application_id)
+    error = None
+    try:
+        services.attach_to_position(application, request.files.get("file"), g.user)
+        db.session.commit()
+    except UploadRejected as exc:
+        db.session.rollback()
+        error = str(exc)
+    except WrongStage:
+        db.session.rollback()
+        error = _("The hearing stage is over: documents can no longer be added.")
+    if error is None:
+        flash(_("The document has been added to your position."), "success")
+        return redirect(url_for("hearings.hearing", application_id=application_id))
+    context = _hearing_context(application)
+    context["upload_error"] = error
+    return render_template("hearings/hearing.html", **context), 422
 
 
 @bp.route("/applications/<int:application_id>/hearing.ics")

@@ -26,6 +26,7 @@ def case_urls(application_id: int, document_id: int) -> list[tuple[str, str]]:
         ("GET", f"{base}/submit"), ("POST", f"{base}/submit"),
         ("GET", f"{base}/application.xml"), ("GET", f"{base}/hearing"), ("GET", f"{base}/hearing.ics"),
         ("POST", f"{base}/hearing/book"), ("POST", f"{base}/hearing/waive"), ("POST", f"{base}/hearing/position"),
+        ("POST", f"{base}/hearing/documents"),
         ("GET", f"{base}/signatures/1/report.json"), ("GET", f"{base}/signatures/1/document.xml"),
         ("GET", f"{base}/decision"), ("GET", f"{base}/decision.xml"), ("GET", f"{base}/decision.pdf"),
     ]

@@ -229,3 +229,27 @@ def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):
     assert "Резервный комплекс есть." in page
     case_page = client.get(f"/applications/{case_id}").get_data(as_text=True)
     assert "Signed position on the preliminary decision" in case_page
+
+
+def test_the_applicant_attaches_documents_to_its_position_and_the_clerk_sees_them(app, client, auth):
+    import io
+
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    auth.logout()
+    auth.login("applicant")
+    hearing = f"/applications/{case_id}/hearing"
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, hearing)
+    bad = client.post(f"/applications/{case_id}/hearing/documents", content_type="multipart/form-data",
+                      data={"csrf_token": token, "file": (io.BytesIO(b"MZ" + b"\0" * 100), "lease.pdf")})
+    assert bad.status_code == 422 and 'id="position-file-error"' in bad.get_data(as_text=True)
+    good = client.post(f"/applications/{case_id}/hearing/documents", content_type="multipart/form-data",
+                       data={"csrf_token": token, "file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "backup-lease.pdf")})
+    assert good.status_code == 302
+    assert "backup-lease.pdf" in client.get(hearing).get_data(as_text=True)
+    auth.logout()
+    auth.login("clerk")
+    assert "backup-lease.pdf" in client.get(f"/staff/cases/{case_id}/hearing-record").get_data(as_text=True)

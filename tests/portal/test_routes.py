@@ -34,6 +34,7 @@ EXPECTED = {
     ("GET", "/applications/<int:application_id>/hearing"), ("POST", "/applications/<int:application_id>/hearing/book"),
     ("POST", "/applications/<int:application_id>/hearing/waive"),
     ("POST", "/applications/<int:application_id>/hearing/position"),
+    ("POST", "/applications/<int:application_id>/hearing/documents"),
     ("GET", "/applications/<int:application_id>/hearing.ics"),
 }
 
