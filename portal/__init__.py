@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_extensions(app)
     configure_blueprints(app)
     configure_request_hooks(app)
+    configure_logging(app)
     configure_templates(app)
     configure_errors(app)
     configure_cli(app)
@@ -98,6 +99,18 @@ def configure_request_hooks(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
         )
         return response
+
+
+def configure_logging(app: Flask) -> None:
+    from portal.core.request_log import configure_request_log
+
+    configure_request_log(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # Behind nginx: scheme and client address come from X-Forwarded-* of that many proxies.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
 
 def configure_templates(app: Flask) -> None:

@@ -8,6 +8,7 @@
 | MAX_UPLOAD_MB   | 10                                   | largest single document                  |
 | TRUST_STORE     | <instance>/pki/trust                 | CA certificates and CRLs for EDS checks  |
 | TYNDAU_ENV      | development                          | "production" refuses to start unsafely   |
+| TRUSTED_PROXIES | 0                                    | reverse proxies whose X-Forwarded-* count |
 | STATE_GATEWAY   | portal.gateway.development.…         | class of the e-government gateway client |
 | REQUIRE_EDS_FOR_PORTAL | false (set true in production) | a portal application must be signed (App. 2 item 8, 10) |
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
@@ -66,6 +67,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env == "production",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
         "PAGE_SIZE": 25,
+        # How many reverse proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # The e-government gateway client (п.13); production names its own class here.
         "STATE_GATEWAY": os.environ.get("STATE_GATEWAY", "portal.gateway.development.DevelopmentGateway"),
         # Appendix 2 items 8 and 10: an application through the portal is certified by the applicant's EDS.
