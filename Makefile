@@ -19,7 +19,8 @@ install: $(BIN)/activate
 translations: install
 	$(BIN)/pybabel compile -f -d portal/translations -D messages >/dev/null
 
-# After changing strings: extract them and merge into the kk/ru/en catalogs, then translate.
+# After changing strings: extract them and merge into the kk and ru catalogs, then translate
+# (English is the source language: its strings are the msgids, so it needs no catalog).
 translations-update: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o portal/translations/messages.pot \
 		--no-location --sort-output --project Tyndau . >/dev/null
