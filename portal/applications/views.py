@@ -14,7 +14,8 @@ from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Applic
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.core.permissions import login_required, roles_required
-from portal.core.rendering import render_page
+from portal.core.concurrency import version_from
+from portal.core.rendering import render_page, wants_partial
 from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
@@ -78,7 +79,8 @@ def edit(application_id: int):
         if form.next.data and not form.validate_complete():
             return _edit_page(application, form, 422)
         try:
-            services.save_draft(application, form.data, g.user, expected_version=_version_sent())
+            services.save_draft(application, form.data, g.user,
+                                expected_version=version_from(request.form.get("version")))
             db.session.commit()
         except StaleDataError:
             db.session.rollback()
@@ -90,11 +92,6 @@ def edit(application_id: int):
         flash(_("Draft saved."), "success")
         return redirect(url_for("applications.edit", application_id=application.id))
     return _edit_page(application, form, 422 if form.errors else 200)
-
-
-def _version_sent() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
 
 
 def _edit_page(application, form, status=200):
@@ -252,6 +249,9 @@ def case(application_id: int):
     application = _load(application_id)
     if application.is_draft and services.can_edit(g.user, application):
         return redirect(url_for("applications.edit", application_id=application.id))
+    if wants_partial():
+        # The status poll (every minute): only the status fragment, none of the page's work.
+        return render_page("applications/case.html", "applications/_status.html", application=application)
     return render_page("applications/case.html", "applications/_status.html", application=application,
                        events=timeline(application), deadlines=queries.case_deadlines(application),
                        checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,

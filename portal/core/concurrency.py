@@ -12,3 +12,9 @@ def check_version(obj, expected: int | None) -> None:
     """
     if expected is not None and expected != obj.version:
         raise StaleDataError(f"{type(obj).__name__} {obj.id} changed (version {obj.version}, page had {expected})")
+
+
+def version_from(value: str | None) -> int | None:
+    """The version a page was built from (a hidden field); None when absent or not a number."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else None

@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SIGNATORY
 from portal.applications.access import case_changed, case_or_404
+from portal.core.concurrency import version_from
 from portal.core.permissions import public, roles_required
 from portal.decisions import services
 from portal.decisions.models import Decision
@@ -22,9 +23,8 @@ bp = Blueprint("decisions", __name__)
 @roles_required(CLERK)
 def draft(application_id: int):
     application = case_or_404(application_id)
-    version = request.form.get("version", "")
     try:
-        services.draft(application, g.user, int(version) if version.isdigit() else None)
+        services.draft(application, g.user, version_from(request.form.get("version")))
         db.session.commit()
         flash(_("The decision is drafted and waits for the signatory."), "success")
     except (WrongStage, StaleDataError):

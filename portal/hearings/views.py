@@ -9,6 +9,7 @@ from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
 from portal.applications.models import Application
 from portal.applications.access import case_changed, case_or_404
 from portal.core.clock import now_utc
+from portal.core.concurrency import version_from
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
 from portal.extensions import db
@@ -27,10 +28,6 @@ bp = Blueprint("hearings", __name__)
 
 
 
-def _version(form) -> int | None:
-    return int(form.version.data) if (form.version.data or "").isdigit() else None
-
-
 # --- the clerk ------------------------------------------------------------------------------
 
 @bp.route("/staff/cases/<int:application_id>/preliminary-refusal", methods=["GET", "POST"])
@@ -41,7 +38,7 @@ def notice(application_id: int):
     too_late = None
     if form.validate_on_submit():
         try:
-            services.send_preliminary_refusal(application, g.user, form.method.data, form.place.data, _version(form))
+            services.send_preliminary_refusal(application, g.user, form.method.data, form.place.data, version_from(form.version.data))
             db.session.commit()
             flash(_("The preliminary decision to refuse and the hearing notice were sent."), "success")
             return redirect(url_for("applications.case", application_id=application_id))
@@ -71,7 +68,7 @@ def record(application_id: int):
             services.record_hearing(application, g.user, {
                 "held_at": form.held_at.data, "attended": form.attended.data, "participants": form.participants.data,
                 "arguments": form.arguments.data, "examined": form.examined.data, "outcome": form.outcome.data,
-            }, _version(form))
+            }, version_from(form.version.data))
             db.session.commit()
             return redirect(url_for("applications.case", application_id=application_id))
         except (WrongStage, StaleDataError):

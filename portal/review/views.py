@@ -6,6 +6,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import CLERK
 from portal.applications.access import case_changed, case_or_404
+from portal.core.concurrency import version_from
 from portal.core.permissions import roles_required
 from portal.extensions import db
 from portal.gateway.services import fetch_state_facts, latest_state_facts
@@ -14,11 +15,6 @@ from portal.review import services
 
 bp = Blueprint("review", __name__, url_prefix="/staff/cases/<int:application_id>")
 
-
-
-def _version() -> int | None:
-    value = request.form.get("version", "")
-    return int(value) if value.isdigit() else None
 
 
 def _back(application_id: int):
@@ -45,7 +41,7 @@ def completeness(application_id: int):
         findings = [dict(zip(("code", "problem"), value.split(":", 1))) for value in request.form.getlist("finding")
                     if ":" in value]
         try:
-            services.decide_completeness(application, g.user, findings, request.form.get("note", ""), _version())
+            services.decide_completeness(application, g.user, findings, request.form.get("note", ""), version_from(request.form.get("version")))
             db.session.commit()
             return _back(application_id)
         except services.WrongStage:
@@ -76,7 +72,7 @@ def review(application_id: int):
         added = {n: request.form.get(f"add-{n}-reason", "") for n in range(1, 6) if request.form.get(f"add-{n}")}
         try:
             services.decide_review(application, g.user, verdicts, added, request.form.get("note", ""), unreliable,
-                                   _version())
+                                   version_from(request.form.get("version")))
             db.session.commit()
             return _back(application_id)
         except (services.WrongStage, StaleDataError):

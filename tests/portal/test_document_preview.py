@@ -47,3 +47,22 @@ def test_the_case_page_offers_the_pages_to_read(app, client, auth):
         db.session.commit()
     page = client.get(f"/applications/{application_id}").get_data(as_text=True)
     assert "/preview/0" in page and "lease.pdf, page 1" in page
+
+
+def test_the_status_poll_renders_only_the_status_and_opens_no_document(app, client, auth, monkeypatch):
+    auth.login("applicant")
+    application_id = new_application(client)
+    upload(client, application_id, required_codes(app, application_id)[0], PDF_WITH_SCRIPT, "lease.pdf")
+    with app.app_context():
+        case = db.session.get(Application, application_id)
+        case.status = "registered"
+        db.session.commit()
+
+    def opened(*_args):
+        raise AssertionError("the status poll must not open documents")
+
+    monkeypatch.setattr("portal.documents.services.preview_page_count", opened)
+    poll = client.get(f"/applications/{application_id}", headers={"HX-Request": "true"})
+    body = poll.get_data(as_text=True)
+    assert poll.status_code == 200 and "<html" not in body and "status-line" in body
+    assert "HX-Request" in poll.headers["Vary"]

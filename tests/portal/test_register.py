@@ -5,7 +5,6 @@ from datetime import timedelta
 
 from portal.accounts.models import User
 from portal.applications import services as applications
-from portal.applications.models import Application
 from portal.core.clock import now_utc
 from portal.decisions.models import Decision
 from portal.extensions import db
