@@ -55,5 +55,17 @@ test: install translations $(if $(findstring --ignore=tests/browser,$(PYTEST_ARG
 	else echo "== browser tests SKIPPED: Chromium not installed: apt-get install chromium (CI fails instead)"; fi
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The production way on this machine (tests/production): the Procfile's processes (gunicorn with 2 workers, the
+# deadline sweeper, the mail outbox) on a fresh PostgreSQL database, and a browser journey against them.
+# DATABASE_URL names the PostgreSQL server (CI's cluster); without one a throw-away cluster is started.
+.PHONY: test-production
+test-production: install translations
+	tests/production/run_production_check.sh
+
+# The benchmarks of issue 8 (bench/run.py): pages with wrk at 100,000 and 1,000,000 scaled cases on a throw-away
+# PostgreSQL, the sweep, signatures and rules; bench/results.json and a summary. BENCH_CASES=100000 for a quick run.
+bench: install translations
+	BENCH_CASES="$(BENCH_CASES)" $(BIN)/python -m bench.run
+
 clean:
 	rm -rf $(VENV) instance/*.db .pytest_cache test-output $(BROWSER_DIR)/node_modules

@@ -39,6 +39,10 @@ def configure_extensions(app: Flask) -> None:
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    from portal.core.security import BoundedIntegerConverter, limiter
+
+    limiter.init_app(app)  # after CSRF: a forged log-in is refused before it counts
+    app.url_map.converters["int"] = BoundedIntegerConverter  # before any route is added
     import portal.models  # noqa: F401  (every model registered before migrations look)
 
     with app.app_context():
@@ -69,23 +73,27 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.applications.views import bp as applications
     from portal.calendar_admin.views import bp as calendar_admin
+    from portal.complaints.views import bp as complaints
     from portal.deadlines.views import bp as deadlines
     from portal.decisions.views import bp as decisions
     from portal.events.views import bp as monitoring
     from portal.hearings.views import bp as hearings
     from portal.main.views import bp as main
+    from portal.quality.views import bp as quality
     from portal.register.views import bp as register
     from portal.review.views import bp as review
     from portal.signatures.views import bp as signatures
 
     for bp in (main, accounts, applications, calendar_admin, deadlines, monitoring, review, hearings, signatures,
-               decisions, register):
+               decisions, register, complaints, quality):
         app.register_blueprint(bp)
 
 
 def configure_request_hooks(app: Flask) -> None:
     from portal.accounts.services import load_current_user
+    from portal.core.security import expire_session
 
+    app.before_request(expire_session)  # an idle or too old session ends before anyone is loaded from it
     app.before_request(load_current_user)
 
     @app.after_request
@@ -135,16 +143,45 @@ def configure_templates(app: Flask) -> None:
 
 
 def configure_errors(app: Flask) -> None:
-    for code in (400, 403, 404, 405, 413, 500, 503):
+    for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, lambda e, code=code: (render_template("errors.html", code=code), code))
+
+    from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
+
+    def database_unavailable(error):
+        """The database is down, restarting or out of connections: the 503 page, not a 500 with a traceback.
+
+        Nothing was committed (the request's transaction dies with its connection). pool_pre_ping replaces
+        the broken connections at the next checkout, so the portal recovers by itself once the database is back.
+        """
+        app.logger.warning("database unavailable: %s", str(error).splitlines()[0] if str(error) else type(error))
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001  (the connection is already gone; it is discarded)
+            pass
+        g.user = None  # the page must not ask the database anything more (the header names the user's organisation)
+        try:
+            body = render_template("errors.html", code=503)
+        except Exception:  # noqa: BLE001  (whatever else is broken, the answer stays a plain 503)
+            from flask_babel import gettext as _
+
+            body = _("The service is temporarily unavailable") + ". " + _("Please try again in a few minutes.")
+        return body, 503, {"Retry-After": "30"}
+
+    for error in (OperationalError, InterfaceError, PoolTimeout):
+        app.register_error_handler(error, database_unavailable)
 
 
 def configure_cli(app: Flask) -> None:
     from portal.calendar_admin.cli import calendar_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
+    from portal.documents.cli import documents_cli
+    from portal.events.cli import events_cli
     from portal.notifications.cli import outbox_cli
     from portal.signatures.cli import pki_cli, signature_cli
 
     for group in (calendar_cli, deadlines_cli, demo_cli, signature_cli, pki_cli, outbox_cli):
         app.cli.add_command(group)
+    app.cli.add_command(events_cli)
+    app.cli.add_command(documents_cli)

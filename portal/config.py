@@ -14,6 +14,7 @@
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
 | PROVIDER_KEY_FILE, PROVIDER_CERT_FILE | dev PKI's provider/sign.* | the provider's key that signs decisions |
 | PROVIDER_HEAD_NAME     | demo name                      | the head named on the certificate (App. 3) |
+| AUTHORITY_KEY_FILE, AUTHORITY_CERT_FILE | dev PKI's authority/sign.* | the quality-control authority's key that signs its decisions on complaints (п.19) |
 | PORTAL_URL      | http://127.0.0.1:5000                | public address of the portal, for links in e-mails |
 | MAIL_TRANSPORT  | folder (smtp when production)        | "smtp", or "folder": each mail an .eml file |
 | MAIL_FOLDER     | <instance>/mail                      | where the folder transport writes        |
@@ -23,6 +24,12 @@
 | SMTP_STARTTLS   | false                                | upgrade the connection with STARTTLS     |
 | SMTP_TIMEOUT    | 30                                   | seconds before a silent relay counts as a failure |
 | OUTBOX_MAX_ATTEMPTS | 10                               | failed sends before a mail is marked failed |
+| SESSION_IDLE_MINUTES | 30                              | a session without a request for this long ends |
+| SESSION_LIFETIME_HOURS | 8                             | a session ends this long after the log-in, active or not |
+| RATELIMIT_ENABLED | true                               | limit failed log-ins (portal/core/security.py) |
+| RATELIMIT_STORAGE_URI | memory://                      | where the counters live; memory:// is per worker process, so production points all workers at one store (redis://host:6379/0) |
+| LOGIN_RATE_LIMIT | 5 per minute; 20 per hour           | failed log-ins per username and client address |
+| LOGIN_ADDRESS_RATE_LIMIT | 30 per minute; 200 per hour | failed log-ins (password and EDS) per client address |
 """
 from __future__ import annotations
 
@@ -65,7 +72,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
-        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 8,
+        # Absolute: counted from the log-in (portal/core/security.py), not refreshed by activity.
+        "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_HOURS", 8) * 60 * 60,
+        "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        # Failed log-ins (flask-limiter); memory:// counts in each worker process separately.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute; 200 per hour"),
         "PAGE_SIZE": 25,
         # How many reverse proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
@@ -78,6 +92,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PROVIDER_KEY_FILE": os.environ.get("PROVIDER_KEY_FILE"),
         "PROVIDER_CERT_FILE": os.environ.get("PROVIDER_CERT_FILE"),
         "PROVIDER_HEAD_NAME": os.environ.get("PROVIDER_HEAD_NAME", "Жумабеков Ерлан"),
+        # The quality-control authority's signing key for its decisions on complaints (п.19).
+        "AUTHORITY_KEY_FILE": os.environ.get("AUTHORITY_KEY_FILE"),
+        "AUTHORITY_CERT_FILE": os.environ.get("AUTHORITY_CERT_FILE"),
         # Notifications (portal/notifications): a developer reads the mails in a folder, production relays them.
         "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if env == "production" else "folder"),
@@ -96,6 +113,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         pki = os.path.dirname(os.path.normpath(config["TRUST_STORE"]))
         config["PROVIDER_KEY_FILE"] = os.path.join(pki, "provider", "sign.key")
         config["PROVIDER_CERT_FILE"] = os.path.join(pki, "provider", "sign.pem")
+    if not config["AUTHORITY_KEY_FILE"] and env != "production":
+        pki = os.path.dirname(os.path.normpath(config["TRUST_STORE"]))
+        config["AUTHORITY_KEY_FILE"] = os.path.join(pki, "authority", "sign.key")
+        config["AUTHORITY_CERT_FILE"] = os.path.join(pki, "authority", "sign.pem")
     if not config["SECRET_KEY"]:
         if config["TYNDAU_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production (TYNDAU_ENV=production).")

@@ -11,3 +11,4 @@ from portal.signatures.models import LoginChallenge, Signature  # noqa: F401
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal  # noqa: F401
 from portal.decisions.models import Decision  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
+from portal.complaints.models import Complaint  # noqa: F401

@@ -5,6 +5,7 @@ from flask import g, session
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import APPLICANT, Organization, User
+from portal.core.security import start_session
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.services import SignatureRefused
@@ -26,9 +27,7 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def log_in(user: User) -> None:
-    session.clear()  # a new session on log-in: no fixation
-    session["user_id"] = user.id
-    session.permanent = True
+    start_session(user.id)  # a new session on log-in: no fixation; it expires (portal/core/security.py)
 
 
 def log_out() -> None:

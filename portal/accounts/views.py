@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from portal.accounts import services
 from portal.accounts.forms import LoginForm
 from portal.core.permissions import login_required, public
+from portal.core.security import limit_eds_login, limit_password_login
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.forms import SignedDocumentForm
@@ -37,6 +38,7 @@ def _safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_password_login
 @public
 def login():
     form = LoginForm()
@@ -51,6 +53,7 @@ def login():
 
 
 @bp.route("/login/eds", methods=["GET", "POST"])
+@limit_eds_login
 @public
 def login_eds():
     """Log in by signing a one-time challenge with the authentication key of the organisation's EDS."""

@@ -90,8 +90,10 @@ class Application(db.Model):
     )
     documents = relationship("Document", back_populates="application", order_by="Document.id",
                              cascade="all, delete-orphan")
-    deadlines = relationship("Deadline", back_populates="application", order_by="Deadline.due_at",
-                             cascade="all, delete-orphan")
+    # The terms of the case's own procedure; a complaint's terms hang on the complaint.
+    deadlines = relationship("Deadline", order_by="Deadline.due_at", cascade="all, delete-orphan",
+                             primaryjoin="and_(Application.id == Deadline.application_id, "
+                                         "Deadline.complaint_id.is_(None))", overlaps="application")
 
     @property
     def procedure(self) -> str:

@@ -1,12 +1,18 @@
 """Read-only queries behind the cabinet, the staff list and the case page (a fixed number each)."""
 from __future__ import annotations
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.applications.models import DRAFT, Application
 from portal.deadlines.models import OPEN, Deadline
+from portal.events.models import Event
 from portal.extensions import db
+
+# The case page loads the case with its complexes and documents in one statement (a handful of rows each).
+CASE_PAGE = (joinedload(Application.complexes), joinedload(Application.documents))
 
 
 def cabinet_cases(organization_id: int) -> list[Application]:
@@ -18,13 +24,29 @@ def cabinet_cases(organization_id: int) -> list[Application]:
     return list(rows)
 
 
+# A case has at most this many terms of its own open at once (rules.deadlines plans six per procedure).
+MAX_OPEN_TERMS = 8
+
+
+class _Page(Pagination):
+    """A page whose items and total were found by the caller (flask_sqlalchemy's interface for the templates)."""
+
+    def _query_items(self) -> list:
+        return self._query_args["find_items"](self.page, self.per_page)
+
+    def _query_count(self) -> int:
+        return self._query_args["find_total"]()
+
+
 def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
     """Filed cases for staff, nearest open deadline first, filtered by stage, kind and deadline state.
 
     `horizon` is the last day counted as "near" (the next working day).
     """
+    if not filters.get("deadline"):
+        return _nearest_first(filters, page, page_size)
     nearest = (select(Deadline.application_id, func.min(Deadline.due_at).label("due_at"))
-               .where(Deadline.state == OPEN).group_by(Deadline.application_id).subquery())
+               .where(Deadline.state == OPEN, Deadline.complaint_id.is_(None)).group_by(Deadline.application_id).subquery())
     query = (select(Application).outerjoin(nearest, nearest.c.application_id == Application.id)
              .where(Application.status != DRAFT).options(selectinload(Application.deadlines)))
     if filters.get("stage"):
@@ -36,17 +58,72 @@ def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
         query = query.where(or_(nearest.c.due_at < now, Application.overdue_since.is_not(None)))
     elif state == "near":
         near = select(Deadline.id).where(Deadline.application_id == Application.id, Deadline.state == OPEN,
+                                         Deadline.complaint_id.is_(None),
                                          Deadline.due_date <= horizon, Deadline.due_at >= now)
         query = query.where(near.exists())
     elif state == "on_track":
         query = query.where(nearest.c.due_at > now, Application.overdue_since.is_(None),
-                            ~select(Deadline.id).where(Deadline.application_id == Application.id,
+                            ~select(Deadline.id).where(Deadline.application_id == Application.id, Deadline.complaint_id.is_(None),
                                                        Deadline.state == OPEN, Deadline.due_date <= horizon).exists())
     query = query.order_by(nearest.c.due_at.is_(None), nearest.c.due_at, Application.id)
     return db.paginate(query, page=page, per_page=page_size, error_out=False)
 
 
+def _nearest_first(filters: dict, page: int, page_size: int) -> Pagination:
+    """The same order as staff_cases' query, without grouping every open deadline of every case first.
+
+    Walking the open terms by due date (ix_deadline_open_due), the first time a case appears is its
+    nearest deadline, and ties fall in case order: so the first (page x size) distinct cases of the walk
+    are the cases with an open term, in order. Cases with none follow by number (id). A page costs what
+    it shows, not what the database holds; only the total still counts every matching case.
+    """
+    conditions = [Application.status != DRAFT]
+    if filters.get("stage"):
+        conditions.append(Application.status == filters["stage"])
+    if filters.get("kind"):
+        conditions.append(Application.kind == filters["kind"])
+    own_open = (Deadline.state == OPEN, Deadline.complaint_id.is_(None))
+
+    def items(page: int, per_page: int) -> list[Application]:
+        offset, wanted = (page - 1) * per_page, page * per_page
+        limit = wanted * MAX_OPEN_TERMS
+        walk = db.session.execute(
+            select(Deadline.application_id).join(Application, Application.id == Deadline.application_id)
+            .where(*own_open, *conditions).order_by(Deadline.due_at, Deadline.application_id).limit(limit)
+        ).scalars().all()
+        ordered = list(dict.fromkeys(walk))  # first appearance = nearest deadline
+        ids = ordered[offset:wanted]
+        if len(walk) < limit and len(ids) < per_page:
+            # Every case with an open term was seen: the page goes on with the others, by number.
+            has_open = select(Deadline.id).where(Deadline.application_id == Application.id, *own_open).exists()
+            ids += db.session.scalars(
+                select(Application.id).where(*conditions, ~has_open).order_by(Application.id)
+                .offset(max(0, offset - len(ordered))).limit(per_page - len(ids))).all()
+        if not ids:
+            return []
+        found = {a.id: a for a in db.session.scalars(
+            select(Application).where(Application.id.in_(ids)).options(selectinload(Application.deadlines)))}
+        return [found[i] for i in ids if i in found]
+
+    def count() -> int:
+        return db.session.scalar(select(func.count()).select_from(Application).where(*conditions))
+
+    return _Page(page=page, per_page=page_size, max_per_page=None, error_out=False, find_items=items, find_total=count)
+
+
 def case_deadlines(application: Application) -> list[Deadline]:
+    """The case's own deadlines; they also fill application.deadlines, so the page does not load them twice."""
+    rows = list(db.session.scalars(
+        select(Deadline).where(Deadline.application_id == application.id, Deadline.complaint_id.is_(None))
+        .order_by(Deadline.due_at, Deadline.id)
+    ))
+    set_committed_value(application, "deadlines", rows)
+    return rows
+
+
+def case_timeline(application: Application) -> list[Event]:
+    """events.services.timeline (same rows, same order) with each event's actor in the same statement."""
     return list(db.session.scalars(
-        select(Deadline).where(Deadline.application_id == application.id).order_by(Deadline.due_at, Deadline.id)
+        select(Event).filter_by(application_id=application.id).options(joinedload(Event.actor))
+        .order_by(Event.at, Event.id)
     ))

@@ -4,9 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 
 from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organization
+from portal.applications.faults import pause
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import now_utc
@@ -129,7 +131,7 @@ def attach(application: Application, code: str, upload, actor, expires_on=None):
     if not application.is_draft:
         raise AlreadySubmitted()
     if code not in {item["code"] for item in required_documents(application)}:
-        raise documents.UploadRejected("unknown document")
+        raise documents.UploadRejected(_l("This document is not on the list of this application."))
     document = documents.store_upload(application, code, upload, actor, expires_on)
     events.record(application, "document.attached", actor=actor, code=code, name=document.original_name,
                   sha256=document.sha256)
@@ -142,7 +144,7 @@ def detach(application: Application, document, actor) -> None:
     events.record(application, "document.removed", actor=actor, code=document.code, name=document.original_name)
     db.session.delete(document)
     db.session.flush()
-    documents.remove_file(document)
+    documents.remove_file(document)  # the bytes go once the deletion commits
 
 
 # --- submission and registration (п.6, п.7) --------------------------------------------------
@@ -178,6 +180,7 @@ def submit(application: Application, actor, received_at: datetime | None = None,
                   registered_on=registered_on.isoformat())
     open_plan(application)
     notifications.application_accepted(application)
+    pause("submit")  # test-only (applications/faults.py): a worker killed before the submission commits
     return True
 
 

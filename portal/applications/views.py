@@ -13,13 +13,14 @@ from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUpl
 from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
+from portal.core.forms import bounded_int
 from portal.core.permissions import login_required, roles_required
 from portal.core.concurrency import version_from
 from portal.core.rendering import render_page, wants_partial
+from portal.complaints import queries as complaint_queries
 from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
-from portal.events.services import timeline
 from portal.notifications import services as notifications
 from portal.review.presenters import review_context
 from portal.extensions import db
@@ -31,9 +32,9 @@ from portal.signatures.services import SignatureRefused
 bp = Blueprint("applications", __name__)
 
 
-def _load(application_id: int, for_edit: bool = False) -> Application:
+def _load(application_id: int, for_edit: bool = False, options=()) -> Application:
     """The case if this person may see it; 404 otherwise, so ids of others' cases reveal nothing."""
-    application = db.session.get(Application, application_id)
+    application = db.session.get(Application, application_id, options=options)
     if application is None or not services.can_view(g.user, application):
         abort(404)
     if for_edit and not services.can_edit(g.user, application):
@@ -49,9 +50,13 @@ def _load(application_id: int, for_edit: bool = False) -> Application:
 @bp.route("/cabinet")
 @roles_required(APPLICANT)
 def cabinet():
-    cases = queries.cabinet_cases(g.user.organization_id)
+    from portal.complaints.services import missed_deadlines
+
+    cases, now = queries.cabinet_cases(g.user.organization_id), now_utc()
     return render_template("applications/cabinet.html", cases=cases, kinds=KINDS,
-                           notifications=notifications.for_organization(g.user.organization_id, now_utc()))
+                           notifications=notifications.for_organization(g.user.organization_id, now),
+                           complaints=complaint_queries.of_organization(g.user.organization_id),
+                           inaction={case.id: missed_deadlines(case, now) for case in cases if not case.is_draft})
 
 
 @bp.route("/applications/new", methods=["POST"])
@@ -159,8 +164,11 @@ def delete_document(application_id: int, document_id: int):
 def download_document(application_id: int, document_id: int):
     application = _load(application_id)
     document = _document_of(application, document_id)
-    response = send_file(documents.file_path(document), mimetype=document.content_type, as_attachment=True,
-                         download_name=document.original_name, max_age=0)
+    try:
+        response = send_file(documents.file_path(document), mimetype=document.content_type, as_attachment=True,
+                             download_name=document.original_name, max_age=0)
+    except FileNotFoundError:
+        abort(404)  # the row outlived its bytes (a restored backup, `demo scale` data): not a server error
     # Even a file that slipped through must not run as a page of this site.
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["Cache-Control"] = "private, no-store"
@@ -246,17 +254,17 @@ def application_xml(application_id: int):
 @bp.route("/applications/<int:application_id>")
 @login_required
 def case(application_id: int):
-    application = _load(application_id)
+    application = _load(application_id, options=queries.CASE_PAGE)
     if application.is_draft and services.can_edit(g.user, application):
         return redirect(url_for("applications.edit", application_id=application.id))
     if wants_partial():
         # The status poll (every minute): only the status fragment, none of the page's work.
         return render_page("applications/case.html", "applications/_status.html", application=application)
     return render_page("applications/case.html", "applications/_status.html", application=application,
-                       events=timeline(application), deadlines=queries.case_deadlines(application),
+                       events=queries.case_timeline(application), deadlines=queries.case_deadlines(application),
                        checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,
                        preview_pages={d.id: documents.preview_page_count(d) for d in application.documents},
-                       **review_context(application, g.user))
+                       complaints=complaint_queries.of_case(application), **review_context(application, g.user))
 
 
 # --- staff: the list of cases and paper submissions ------------------------------------------
@@ -266,7 +274,7 @@ def case(application_id: int):
 def queue():
     form = QueueFilterForm(request.args, meta={"csrf": False})
     filters = form.data if form.validate() else {}
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=bounded_int), 1)
     now = now_utc()
     horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
     cases = queries.staff_cases(filters, page, now, horizon)

@@ -17,4 +17,5 @@ def check_version(obj, expected: int | None) -> None:
 def version_from(value: str | None) -> int | None:
     """The version a page was built from (a hidden field); None when absent or not a number."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    # ASCII digits only ("²".isdigit() is true, int("²") fails) and a size a column holds.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 9 else None

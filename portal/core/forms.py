@@ -4,11 +4,26 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, SelectMultipleField, ValidationError, widgets
-from wtforms.validators import DataRequired, Length
+from wtforms import DateField, IntegerField, SelectMultipleField, ValidationError, widgets
+from wtforms.validators import DataRequired, Length, StopValidation
 
 from portal.core.clock import ALMATY
 from rules.identifiers import is_valid_identifier
+
+
+# The largest id or number the database's INTEGER columns hold (PostgreSQL's int4).
+MAX_INT = 2**31 - 1
+
+
+def bounded_int(text: str) -> int:
+    """A whole number within ±MAX_INT; ValueError otherwise (for `request.args.get(..., type=bounded_int)`).
+
+    int() alone lets through numbers no column can hold, and the database then fails with a 500.
+    """
+    value = int(text)
+    if abs(value) > MAX_INT:
+        raise ValueError(f"out of range: {text[:20]}")
+    return value
 
 
 class Required(DataRequired):
@@ -16,6 +31,13 @@ class Required(DataRequired):
 
     def __init__(self, message=None):
         super().__init__(message or _l("This field is required."))
+
+    def __call__(self, form, field):
+        if field.process_errors:
+            # Something was typed but could not be read ("32.13.2026"): that message says what is wrong,
+            # and DataRequired would replace it with "This field is required.".
+            raise StopValidation()
+        super().__call__(form, field)
 
 
 def max_length(n: int) -> Length:
@@ -72,9 +94,26 @@ class LocalDateTimeField(DateField):
                 local = dt.datetime.strptime(text, fmt)
             except ValueError:
                 continue
+            if not 1990 <= local.year <= 2100:
+                # Also keeps 01.01.0001 00:00 from overflowing on its way to UTC (a 500).
+                raise ValueError(_l("Enter a real date."))
             self.data = local.replace(tzinfo=ALMATY).astimezone(dt.timezone.utc)
             return
         raise ValueError(_l("Enter the date and time as dd.mm.yyyy hh:mm."))
+
+
+class WholeNumberField(IntegerField):
+    """A whole number in ASCII digits that a column can hold ("٣", "1e309" and 10**30 are not)."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "").strip()
+        self.data = None
+        if not text:
+            return
+        digits = text[1:] if text[:1] == "-" else text
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(MAX_INT)) or abs(int(text)) > MAX_INT:
+            raise ValueError(_l("Enter a whole number."))
+        self.data = int(text)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -89,7 +128,7 @@ def bin_check(form, field) -> None:
     value = (field.data or "").strip()
     if not value:
         return
-    if len(value) != 12 or not value.isdigit():
+    if len(value) != 12 or not value.isascii() or not value.isdigit():  # "٢١٠…" are digits to isdigit()
         raise ValidationError(_l("A BIN has exactly 12 digits."))
     if not is_valid_identifier(value):
         raise ValidationError(_l("This BIN is not valid: its check digit does not match. Check for a typo."))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
@@ -18,12 +18,21 @@ class Deadline(db.Model):
 
     __tablename__ = "deadline"
     __table_args__ = (
-        UniqueConstraint("application_id", "code"),
+        # A case has each of its own terms once, and each complaint of it has each of its terms once.
+        Index("uq_deadline_case_code", "application_id", "code", unique=True,
+              sqlite_where=text("complaint_id IS NULL"), postgresql_where=text("complaint_id IS NULL")),
+        UniqueConstraint("complaint_id", "code"),
         # The sweeper reads only what is due: its cost follows the number due, not the number open.
         Index("ix_deadline_due", "state", "next_check_at"),
+        # The staff queue walks a case's own open terms by due date (applications.queries._nearest_first).
+        Index("ix_deadline_open_due", "due_at", "application_id",
+              sqlite_where=text("state = 'open' AND complaint_id IS NULL"),
+              postgresql_where=text("state = 'open' AND complaint_id IS NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"))
+    # Set for the terms of a complaint (п.17–п.19); those belong to the complaint, not the case's procedure.
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(40))
     term: Mapped[int]
     starts_from: Mapped[str] = mapped_column(String(40))
@@ -37,7 +46,8 @@ class Deadline(db.Model):
     next_check_at = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
-    application = relationship("Application", back_populates="deadlines")
+    application = relationship("Application", overlaps="deadlines")
+    complaint = relationship("Complaint", back_populates="deadlines")
 
 
 class DeadlineEffect(db.Model):

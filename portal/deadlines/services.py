@@ -1,7 +1,11 @@
 """Deadlines in SQL: planned at registration from rules/, recomputed when the calendar changes."""
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date
+from functools import lru_cache
+
+from flask_babel import format_date, get_locale
 
 from portal.calendar_admin.services import current_calendar
 from sqlalchemy.orm import contains_eager
@@ -18,6 +22,24 @@ from rules.escalation import warn_from
 def plan_for(application) -> dict:
     return rules_deadlines.plan(application.procedure, application.received_at, current_calendar(),
                                 law_for(application), registered_on=application.registered_on)
+
+
+def complaint_terms(complaint) -> dict:
+    """The terms of a complaint as planned now: with the provider from its registration, at the authority
+    from its registration there (п.17–п.19)."""
+    from portal.law.services import law_in_force
+
+    calendar, out = current_calendar(), {}
+    law = law_in_force(complaint.registered_on)[1]
+    if complaint.addressee == "provider":
+        out.update(rules_deadlines.plan("complaint-provider", complaint.received_at, calendar, law,
+                                        registered_on=complaint.registered_on))
+    if complaint.authority_registered_on is not None:
+        moment = complaint.forwarded_at or complaint.received_at
+        out["complaint_authority"] = rules_deadlines.plan(
+            "complaint-authority", moment, calendar, law_in_force(complaint.authority_registered_on)[1],
+            registered_on=complaint.authority_registered_on)["complaint_authority"]
+    return out
 
 
 def open_plan(application) -> list[Deadline]:
@@ -55,10 +77,11 @@ def recompute_open_deadlines(changed_day: date, actor=None) -> int:
     )
     by_case: dict = {}
     for row in touched:
-        by_case.setdefault(row.application, []).append(row)
+        # A complaint's terms are counted from the complaint, the case's from the case.
+        by_case.setdefault((row.application, row.complaint), []).append(row)
     changed_cases = 0
-    for application, rows in by_case.items():
-        fresh = plan_for(application)
+    for (application, complaint), rows in by_case.items():
+        fresh = plan_for(application) if complaint is None else complaint_terms(complaint)
         moves = {}
         for row in rows:
             planned = fresh.get(row.code)
@@ -93,3 +116,102 @@ def at_risk(now, page: int, per_page: int = 25):
              .options(contains_eager(Deadline.application))
              .order_by(Deadline.due_at, Deadline.id))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+# --- the case page's day-by-day timeline ------------------------------------------------------
+
+# The terms rules/deadlines.py counts back from their event (п.10: the hearing notice).
+_BACKWARD = frozenset(spec.id for specs in rules_deadlines.PROCEDURES.values() for spec in specs if spec.backward)
+
+
+@dataclass(frozen=True)
+class TimelineDay:
+    """One day of a term's band: counted (its working-day number) or skipped (and why)."""
+
+    day: date
+    counted: bool
+    number: int | None = None  # working days counted so far (counting back for a backward term)
+    reason: str | None = None  # skipped: weekend / holiday / decree / after_hours; "event": the day counting starts from
+    detail: str | None = None  # the holiday's name, the decree, or the hour of receipt
+    is_event: bool = False
+    is_due: bool = False
+    is_today: bool = False
+    weekday: str = ""  # its short name in the reader's language (Babel's, not the catalogs')
+
+
+@dataclass(frozen=True)
+class TermBand:
+    """A deadline with every day its term covers, in calendar order, for the case page."""
+
+    deadline: Deadline
+    state: str  # as urgency() says: met, missed, near, open (or closed)
+    backward: bool
+    event: str  # what counting starts from: receipt, registration, hearing_notice, service…
+    days: tuple[TimelineDay, ...]
+    today: str  # "before", "within" or "after" the band
+    working_days_left: int | None  # open forward terms: working days of the term after today
+    skipped: int  # days the count passed over
+    recounted: bool  # the calendar today counts a different last day than the stored one
+
+
+def working_day_timeline(application, deadlines, now) -> list[TermBand]:
+    """Each deadline of the case as a band of days, from the rules' own explanation of its count.
+
+    Forward terms start after their event (rules/calendar.py explain_add), the hearing notice
+    counts back from the end of the service term (explain_subtract), registration passes over
+    the days after receipt it could not happen on (explain_registration). Holiday names are
+    given in Kazakh on a Kazakh page (the holidays package has no Russian names).
+    """
+    calendar = current_calendar()
+    today = now.astimezone(ALMATY).date()
+    return [_band(application, row, calendar, today, now) for row in deadlines]
+
+
+def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
+    backward = row.code in _BACKWARD
+    if row.code == "registration":
+        received = application.received_at if getattr(row, "complaint_id", None) is None else None
+        steps = calendar.explain_registration(received) if received is not None else []
+        days = [_skipped(step, calendar) for step in steps]
+        days.append(TimelineDay(row.due_date, True))
+        event, counted_due = "receipt", row.due_date
+        if days and received is not None:
+            first = received.astimezone(ALMATY).date()
+            days = [replace(d, is_event=True) if d.day == first else d for d in days]
+    else:
+        if backward:
+            steps = list(reversed(calendar.explain_subtract(row.starts_on, row.term)))
+        else:
+            steps = calendar.explain_add(row.starts_on, row.term)
+        counted_due = next((s.day for s in (steps if backward else reversed(steps)) if s.counted), row.starts_on)
+        days = [TimelineDay(s.day, True, s.number) if s.counted else _skipped(s, calendar) for s in steps]
+        anchor = TimelineDay(row.starts_on, False, reason="event", is_event=True)
+        days = days + [anchor] if backward else [anchor] + days
+        event = row.starts_from
+    days = [replace(d, is_due=d.day == row.due_date, is_today=d.day == today, weekday=format_date(d.day, "EEE"))
+            for d in days]
+    first, last = days[0].day, days[-1].day
+    position = "before" if today < first else "after" if today > last else "within"
+    left = None
+    if not backward and row.state == OPEN and row.code != "registration":
+        left = sum(1 for d in days if d.counted and d.day > today)
+    return TermBand(row, urgency(row, now), backward, event, tuple(days), position, left,
+                    sum(1 for d in days if not d.counted and d.reason != "event"), counted_due != row.due_date)
+
+
+def _skipped(step, calendar) -> TimelineDay:
+    kind, detail = step.reason
+    if kind in ("holiday", "decree") and step.day not in calendar.exceptions:
+        detail = _holiday_name(step.day) or detail  # the package's name, in the reader's language where it has one
+    return TimelineDay(step.day, False, reason=kind, detail=detail)
+
+
+def _holiday_name(day: date) -> str | None:
+    return _holidays_in(str(get_locale() or "en")).get(day)
+
+
+@lru_cache(maxsize=4)
+def _holidays_in(lang: str):
+    import holidays
+
+    return holidays.country_holidays("KZ", language="kk" if lang == "kk" else "en_US")

@@ -48,21 +48,27 @@ def _claim(effect: dict, deadline: Deadline, now: datetime) -> bool:
 
 
 def _apply(effect: str, deadline: Deadline, now: datetime) -> None:
+    from portal.complaints import services as complaints
+
     application = deadline.application
+    about = {"complaint": deadline.complaint.number} if deadline.complaint_id is not None else {}
     if effect == "warn":
         events.record(application, "deadline.warning", at=now, code=deadline.code,
-                      due=deadline.due_date.isoformat(), paragraph=deadline.paragraph)
+                      due=deadline.due_date.isoformat(), paragraph=deadline.paragraph, **about)
         notifications.deadline_escalated("deadline.warning", deadline, now)
     elif effect == "mark_missed":
         deadline.state = MISSED
         events.record(application, "deadline.missed", at=now, code=deadline.code,
-                      due=deadline.due_date.isoformat(), paragraph=deadline.paragraph)
+                      due=deadline.due_date.isoformat(), paragraph=deadline.paragraph, **about)
         notifications.deadline_escalated("deadline.missed", deadline, now)
     elif effect == "flag_overdue":
-        application.overdue_since = application.overdue_since or now
+        if deadline.complaint_id is not None:
+            complaints.mark_overdue(deadline, now)
+        else:
+            application.overdue_since = application.overdue_since or now
     elif effect == "auto_forward":
-        # Complaints (chapter 3) hook their forwarding in here; the effect row is its guarantee of once.
-        events.record(application, "complaint.auto_forwarded", at=now, code=deadline.code)
+        # п.17: no favourable act and no forwarding in 3 WD; the effect row makes this happen once.
+        complaints.auto_forward(deadline, now)
 
 
 def next_check(deadline: Deadline, now: datetime) -> datetime | None:
@@ -84,6 +90,8 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
             db.session.rollback()
             break
         seen.update(row.id for row in rows)
+        # Lock the batch's event-log heads in key order first: two sweepers never wait on each other in a circle.
+        events.lock_chains({row.application_id for row in rows})
         for deadline in rows:
             facts = {"id": deadline.id, "kind": deadline.code, "state": deadline.state,
                      "due_at": deadline.due_at, "paragraph": deadline.paragraph}

@@ -1,7 +1,6 @@
 """Drafting and signing the final decision (п.11), and finding a decision by its number."""
 from __future__ import annotations
 
-import os
 from datetime import date
 
 from flask import current_app
@@ -21,7 +20,7 @@ from portal.notifications import hooks as notifications
 from portal.register.queries import certificate_being_reissued
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
-from portal.signatures.signing import sign_xml
+from portal.signatures.signing import read_key_pair, sign_xml
 from rules.deadlines import validity_end
 
 # The service provider as Appendix 2 item 1 names it.
@@ -81,11 +80,10 @@ def awaiting_signature() -> list[Decision]:
 
 
 def _provider_key() -> tuple[bytes, bytes]:
-    key_file, cert_file = current_app.config["PROVIDER_KEY_FILE"], current_app.config["PROVIDER_CERT_FILE"]
-    if not key_file or not os.path.exists(key_file) or not os.path.exists(cert_file):
+    pair = read_key_pair(current_app.config["PROVIDER_KEY_FILE"], current_app.config["PROVIDER_CERT_FILE"])
+    if pair is None:
         raise SigningUnavailable("the provider's signing key is not configured (PROVIDER_KEY_FILE, PROVIDER_CERT_FILE)")
-    with open(key_file, "rb") as k, open(cert_file, "rb") as c:
-        return k.read(), c.read()
+    return pair
 
 
 def sign(decision: Decision, signatory, today: date | None = None) -> Decision:

@@ -80,7 +80,8 @@ def ensure_pki(directory: Path) -> bool:
         have = {org["bin"] for org in manifest["organizations"]}
     except (OSError, ValueError, KeyError, TypeError):
         have = set()
-    if wanted <= have and (directory / "trust" / "ca.pem").exists():
+    complete = (directory / "trust" / "ca.pem").exists() and (directory / "authority" / "sign.pem").exists()
+    if wanted <= have and complete:
         return False
     init_pki(directory, pki_organizations(), overwrite=True)
     return True
@@ -104,3 +105,21 @@ def seed_command() -> None:
     click.echo("  Sign without NCALayer: flask --app wsgi pki sign FILE.xml "
                f"--key {pki_dir}/orgs/{first}/auth.key --cert {pki_dir}/orgs/{first}/auth.pem --out signed.xml"
                "  (auth.* to sign in, sign.* to sign an application)")
+
+
+@demo_cli.command("scale")
+@click.option("--cases", type=click.IntRange(min=0), required=True, help="How many cases to add.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the random choices (same seed, same data).")
+def scale_command(cases: int, seed: int) -> None:
+    """Add N realistic cases in the proportions of a real year (bulk inserts; 1,000,000 in minutes on PostgreSQL)."""
+    from portal.demo.scale import scale
+
+    if current_app.config["TYNDAU_ENV"] == "production":
+        raise click.ClickException("demo data is for development only")
+    summary = scale(cases, seed=seed)
+    click.echo(f"Added {summary.cases} cases in {summary.seconds:.1f} s"
+               f"{' (foreign-key triggers skipped during the load)' if summary.fast_path else ''}.")
+    for stage, count in sorted(summary.stages.items(), key=lambda item: -item[1]):
+        click.echo(f"  {stage:<20} {count:>9}")
+    click.echo(f"  overdue (open, a deadline missed): {summary.overdue}; complaints: {summary.complaints}")
+    click.echo("Rows: " + ", ".join(f"{table} {count}" for table, count in summary.rows.items()))

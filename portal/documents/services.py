@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
 
 import filetype
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
+from portal.applications.faults import pause
 from portal.documents.models import Document
 from portal.extensions import db
 
@@ -33,7 +37,11 @@ def _clean_name(name: str) -> str:
     # Keep only the last path component and printable characters: no traversal, no control bytes.
     base = os.path.basename((name or "").replace("\\", "/")).strip()
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
-    return base[:200] or "document"
+    if len(base) > 200:  # shorten the name, not the extension the content is checked against
+        stem, ext = os.path.splitext(base)
+        ext = ext if len(ext) <= 10 else ""
+        base = stem[: 200 - len(ext)] + ext
+    return base or "document"
 
 
 def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -> Document:
@@ -57,6 +65,8 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
                     head += chunk[: 8192 - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
+                if size == len(chunk):  # test-only (applications/faults.py): a worker killed while writing
+                    pause("upload.part")
         if size == 0:
             raise UploadRejected(_l("The file is empty."))
         kind = filetype.guess(head)
@@ -73,15 +83,97 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
                         size=size, sha256=digest.hexdigest(), storage_key=key, expires_on=expires_on,
                         uploaded_by_id=uploaded_by.id)
     db.session.add(document)
+    db.session.info.setdefault(_STORED, []).append(path)  # removed again unless this transaction commits
+    pause("upload.stored")  # test-only (applications/faults.py): a worker killed before the row is committed
     return document
 
 
 def remove_file(document: Document) -> None:
-    """Delete the stored bytes (the row goes with the caller's transaction)."""
+    """Delete the stored bytes once the caller's transaction, which deletes the row, has committed."""
+    db.session.info.setdefault(_DELETED, []).append(_storage_path(document.storage_key))
+
+
+# --- the files follow the transaction that records them ---------------------------------------
+# A file is in place before its row commits. When that transaction ends without committing (an error,
+# a rollback, a request torn down) the file is removed at once; a removed document's bytes go only
+# after the deletion has committed. If the commit itself failed its outcome is unknown (the connection
+# broke), so the file is kept; a process killed in between (SIGKILL, power) cannot clean up either:
+# `flask --app wsgi documents clean-orphans` removes what no row names once it is old enough.
+_STORED, _DELETED, _COMMITTING = "tyndau.stored_files", "tyndau.deleted_files", "tyndau.committing"
+
+
+def _unlink(path: str) -> None:
     try:
-        os.remove(_storage_path(document.storage_key))
+        os.remove(path)
     except FileNotFoundError:
         pass
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session) -> None:
+    if not session.in_nested_transaction():
+        session.info[_COMMITTING] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the outer transaction decides
+    session.info.pop(_STORED, None)
+    session.info.pop(_COMMITTING, None)
+    for path in session.info.pop(_DELETED, ()):
+        _unlink(path)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session, transaction) -> None:
+    if transaction.parent is not None:
+        return
+    session.info.pop(_DELETED, None)  # not committed: the row is still there, and so are its bytes
+    stored = session.info.pop(_STORED, ())
+    if not session.info.pop(_COMMITTING, False):
+        for path in stored:
+            _unlink(path)
+
+
+def clean_orphans(older_than_minutes: float = 60, dry_run: bool = False, check_rows: bool = False) -> dict:
+    """Remove stored files no document row names, and `.part` leftovers, older than the grace period.
+
+    The grace period covers an upload whose file is in place while its transaction has not committed yet.
+    With check_rows, rows whose file is missing are counted too (never deleted here; it reads every row).
+    """
+    root = current_app.config["UPLOADS_DIR"]
+    cutoff = time.time() - older_than_minutes * 60
+    removed, kept_young, referenced = [], 0, 0
+    if os.path.isdir(root):
+        for shard in sorted(os.listdir(root)):
+            folder = os.path.join(root, shard)
+            if not os.path.isdir(folder):
+                continue
+            names = os.listdir(folder)
+            keys = {n for n in names if not n.endswith((".part", ".tmp"))}
+            known = set(db.session.scalars(select(Document.storage_key).where(Document.storage_key.in_(keys)))) \
+                if keys else set()
+            for name in names:
+                path = os.path.join(folder, name)
+                if name in known:
+                    referenced += 1
+                    continue
+                try:
+                    if os.path.getmtime(path) > cutoff:
+                        kept_young += 1
+                        continue
+                    if not dry_run:
+                        os.remove(path)
+                except FileNotFoundError:
+                    continue
+                removed.append(os.path.relpath(path, root))
+    result = {"removed": len(removed), "files": sorted(removed)[:100], "kept_recent": kept_young,
+              "referenced": referenced, "dry_run": dry_run}
+    if check_rows:
+        result["rows_without_file"] = sum(1 for key in db.session.scalars(select(Document.storage_key))
+                                          if not os.path.exists(_storage_path(key)))
+    return result
 
 
 def file_path(document: Document) -> str:

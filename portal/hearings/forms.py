@@ -1,9 +1,9 @@
 """Forms of the notice, the applicant's answer and the hearing's record."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 
-from portal.core.forms import LocalDateTimeField, Required, max_length
+from portal.core.forms import LocalDateTimeField, Required, WholeNumberField, max_length
 from portal.hearings.models import IN_PERSON, VIDEO, WRITTEN
 
 
@@ -21,7 +21,7 @@ class NoticeForm(FlaskForm):
 class BookSlotForm(FlaskForm):
     """The applicant's choice of an offered slot."""
 
-    slot = IntegerField(validators=[Required()])
+    slot = WholeNumberField(validators=[Required()])
 
 
 class PositionForm(FlaskForm):

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import Deadline
+from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.extensions import db
 from portal.law.services import law_for
 from portal.notifications.services import (applicants_of, cancel_pending, hearing_reminder_moment, notify,
-                                           responsible_staff)
+                                           people_with_role, responsible_staff)
 from rules.calendar import WORK_START
 
 # Certificate holders are reminded this many days before the last valid day (issue 5, register).
@@ -96,8 +97,56 @@ def decision_issued(decision) -> None:
 
 
 def deadline_escalated(kind: str, deadline, now: datetime) -> None:
-    """A warning goes to the responsible clerk; a missed deadline to the clerk and the supervisors."""
+    """A warning goes to the responsible clerk; a missed deadline to the clerk and the supervisors.
+
+    A complaint's terms go to whoever holds the complaint: the supervisors, or the authority's officials.
+    """
     application = deadline.application
-    notify(kind, f"{kind}:{deadline.id}:{deadline.due_date.isoformat()}",
-           responsible_staff(application, escalate=kind == "deadline.missed"), application, now, **_case(application),
-           code=deadline.code, due_on=deadline.due_date.isoformat(), paragraph=deadline.paragraph)
+    if deadline.complaint_id is not None:
+        recipients = people_with_role(AUTHORITY if deadline.code == "complaint_authority" else SUPERVISOR)
+        extra = {"complaint_id": deadline.complaint_id, "complaint": deadline.complaint.number}
+    else:
+        recipients, extra = responsible_staff(application, escalate=kind == "deadline.missed"), {}
+    notify(kind, f"{kind}:{deadline.id}:{deadline.due_date.isoformat()}", recipients, application, now,
+           **_case(application), code=deadline.code, due_on=deadline.due_date.isoformat(),
+           paragraph=deadline.paragraph, **extra)
+
+
+# --- complaints (chapter 3) ------------------------------------------------------------------
+
+def _complaint(complaint) -> dict:
+    return {"complaint_id": complaint.id, "complaint": complaint.number, "addressee": complaint.addressee}
+
+
+def _complaint_terms(complaint) -> dict:
+    """Last days of its open terms: complaint_forward -> "forward_due_on", … ("*_on" reads back as a day)."""
+    return {f"{d.code.removeprefix('complaint_')}_due_on": d.due_date.isoformat()
+            for d in complaint.deadlines if d.code != "registration"}
+
+
+def complaint_registered(complaint) -> None:
+    """п.16: the applicant gets the number and the dates; whoever must act is told."""
+    application = complaint.application
+    context = {**_case(application), **_complaint(complaint), **_complaint_terms(complaint),
+               "registered_on": complaint.registered_on.isoformat()}
+    notify("complaint.registered", f"complaint.registered:{complaint.id}", applicants_of(application), application,
+           **context)
+    staff = people_with_role(AUTHORITY if complaint.addressee == "authority" else SUPERVISOR)
+    notify("complaint.received", f"complaint.received:{complaint.id}", staff, application, **context)
+
+
+def complaint_forwarded(complaint) -> None:
+    """п.17: the complaint and the case went to the authority; the applicant and the authority learn it."""
+    application = complaint.application
+    context = {**_case(application), **_complaint(complaint), **_complaint_terms(complaint),
+               "automatic": complaint.forwarded_automatically}
+    notify("complaint.forwarded", f"complaint.forwarded:{complaint.id}",
+           [*applicants_of(application), *people_with_role(AUTHORITY)], application, **context)
+
+
+def complaint_decided(complaint) -> None:
+    """п.17–п.19: the outcome reaches the applicant; after the authority's decision, the court (п.20)."""
+    application = complaint.application
+    notify("complaint.decided", f"complaint.decided:{complaint.id}", applicants_of(application), application,
+           **_case(application), **_complaint(complaint), outcome=complaint.outcome, by=complaint.decided_by,
+           decision_number=complaint.decision_number)

@@ -77,6 +77,11 @@ def _active(*conditions) -> list[User]:
     return list(db.session.scalars(select(User).where(User.active.is_(True), *conditions).order_by(User.id)))
 
 
+def people_with_role(role: str) -> list[User]:
+    """Every active account of a staff role (the supervisors for complaints, the authority's officials)."""
+    return _active(User.role == role)
+
+
 def applicants_of(application) -> list[User]:
     """The applicant accounts of the case's organisation (a paper applicant without one gets none)."""
     return _active(User.role == APPLICANT, User.organization_id == application.organization_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from portal.core.clock import today_local
+from portal.core.forms import bounded_int
 from portal.core.permissions import public
 from portal.core.rendering import render_page
 from portal.register import queries
@@ -15,7 +16,7 @@ bp = Blueprint("register", __name__)
 @public
 def index():
     search = request.args.get("q", "")[:100]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(request.args.get("page", 1, type=bounded_int), 1)
     today = today_local()
     rows = queries.register(search, page, today)
     return render_page("register/index.html", "register/_results.html", rows=rows, q=search, today=today)

@@ -30,6 +30,16 @@ class InvalidDecision(ValueError):
         self.errors = errors
 
 
+# The clerk's free texts: a note and each reason (the forms of the review have no WTForms class).
+MAX_NOTE, MAX_REASON = 10000, 2000
+
+
+def _too_long(texts: dict[str, tuple[str, int]]) -> dict:
+    """The fields whose text is longer than its limit, with the message of every form's max_length."""
+    return {name: _l("At most %(max)d characters.", max=limit) for name, (text, limit) in texts.items()
+            if len(text or "") > limit}
+
+
 # --- facts for the rules ---------------------------------------------------------------------
 
 def application_facts(application: Application) -> dict:
@@ -81,6 +91,8 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
     check_version(application, expected_version)
     if application.status != REGISTERED:
         raise WrongStage()
+    if errors := _too_long({"note": (note, MAX_NOTE)}):
+        raise InvalidDecision(errors)
     known = {item.code for item in law_for(application).document_list(application.kind, application.route).documents}
     if any(f["code"] not in known or f["problem"] not in ("missing", "expired") for f in findings):
         raise InvalidDecision({"findings": _l("Choose only documents of the list.")})
@@ -131,6 +143,9 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
             errors[f"add-{number}"] = _l("This ground cannot be added.")
         elif not reason.strip():
             errors[f"add-{number}-reason"] = _l("Say which facts support this ground.")
+    errors.update(_too_long({"note": (note, MAX_NOTE),
+                             **{f"ground-{n}-reason": (v["reason"], MAX_REASON) for n, v in verdicts.items()},
+                             **{f"add-{n}-reason": (reason, MAX_REASON) for n, reason in added.items()}}))
     if errors:
         raise InvalidDecision(errors)
     kept = sorted([n for n in proposed if verdicts[n]["accept"]] + list(added))

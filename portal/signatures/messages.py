@@ -55,6 +55,8 @@ SENTENCES = {
     # A signed application.
     "position.not_position": _l("This is not the position document of this case. Download the document to sign "
                                 "from the hearing page, sign it and upload it again."),
+    "complaint.not_complaint": _l("This is not the complaint document of this case. Download the document to "
+                                  "sign from the complaint form, sign it and upload it again."),
     "application.not_application": _l("This is not the application document of this portal. Download the "
                                       "application XML on this page and sign it."),
     "application.mismatch": _l("The signed document does not match the application (%(fields)s). Download "
@@ -83,6 +85,8 @@ PURPOSES = {
     "application": _l("Signed application"),
     "decision": _l("Final decision signed by the provider"),
     "position": _l("Signed position on the preliminary decision"),
+    "complaint": _l("Signed complaint"),
+    "complaint_decision": _l("Decision on a complaint signed by the quality-control authority"),
 }
 
 _FALLBACK = {

@@ -13,6 +13,7 @@
     DIR/orgs/<BIN>/revoked.pem|.key   signing, listed in trust/ca.crl
     DIR/individual/sign.pem|.key      individual's signing cert (4.1.1, no O/OU, policy 2.3)
     DIR/provider/sign.pem|.key        the ministry's signatory (signing right) for decisions
+    DIR/authority/sign.pem|.key       the quality-control authority's official, for decisions on complaints
 """
 
 from __future__ import annotations
@@ -54,6 +55,13 @@ DEMO_PROVIDER = {
     "bin": with_control_digit("19014000123"),
     "name": "РГУ «Министерство цифрового развития, инноваций и аэрокосмической промышленности РК»",
     "iin": with_control_digit("78030530067"), "person": "ИСКАКОВ НУРЛАН МАРАТОВИЧ",
+}
+
+# The quality-control authority, which signs its decisions on complaints (п.19).
+DEMO_AUTHORITY = {
+    "bin": with_control_digit("19024000456"),
+    "name": "РГУ «Комитет по оценке и контролю за качеством оказания государственных услуг»",
+    "iin": with_control_digit("81041530078"), "person": "САПАРОВА ГУЛЬНАР АСКАРОВНА",
 }
 
 
@@ -215,6 +223,11 @@ def init_pki(directory: str | os.PathLike, organizations: list[dict] | None = No
     manifest["provider"] = {"bin": prov["bin"], "name": prov["name"], **write(
         "provider/sign",
         person_name(prov["iin"], prov["person"], bin=prov["bin"], organization=prov["name"]),
+        eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
+    auth = DEMO_AUTHORITY
+    manifest["authority"] = {"bin": auth["bin"], "name": auth["name"], **write(
+        "authority/sign",
+        person_name(auth["iin"], auth["person"], bin=auth["bin"], organization=auth["name"]),
         eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
 
     _write(base / "ca" / "ca.key", key_pem(ca_key), private=True)

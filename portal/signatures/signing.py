@@ -9,6 +9,16 @@ from .oids import NS
 from .xmlparse import parse
 
 
+def read_key_pair(key_file: str | None, cert_file: str | None) -> tuple[bytes, bytes] | None:
+    """The PEM key and certificate of a configured signer; None when either file is not there."""
+    import os
+
+    if not key_file or not cert_file or not os.path.exists(key_file) or not os.path.exists(cert_file):
+        return None
+    with open(key_file, "rb") as key, open(cert_file, "rb") as cert:
+        return key.read(), cert.read()
+
+
 def _as_bytes(value: bytes | str) -> bytes:
     return value.encode("ascii") if isinstance(value, str) else value
 

@@ -92,6 +92,9 @@ class TrustStore:
     source: str | None = None
     ocsp: OcspClient | None = None  # off by default; replace(store, ocsp=client) to turn on
     require_crl: bool = True  # no usable CRL for an issuer -> INDETERMINATE/TRY_LATER
+    # Signature checks between the store's own objects and a signer's certificate give the same answer
+    # every time: kept here, per store (a changed folder is a new store, so a new CRL is checked afresh).
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -129,6 +132,18 @@ class TrustStore:
     # --- chain ---------------------------------------------------------------------------
     def issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
         """Store certificates that name-match and whose key verifies `cert`'s signature."""
+        key = ("issuers", cert.fingerprint(hashes.SHA256()))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._issuers_of(cert)
+            self._trim()
+        return list(found)
+
+    def _trim(self) -> None:
+        if len(self._memo) > 4096:  # signers come and go; the store's own entries are recomputed cheaply
+            self._memo.clear()
+
+    def _issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
         found = []
         for ca in self.certificates:
             if ca.subject != cert.issuer:
@@ -146,7 +161,7 @@ class TrustStore:
         seen = {leaf.fingerprint(hashes.SHA256())}
         while len(path) < MAX_PATH:
             current = path[-1]
-            if len(path) > 1 and _self_signed(current):
+            if len(path) > 1 and self._self_signed(current):
                 break  # reached a root
             issuers = [c for c in self.issuers_of(current)
                        if c.fingerprint(hashes.SHA256()) not in seen]
@@ -173,8 +188,22 @@ class TrustStore:
         return result
 
     # --- revocation ----------------------------------------------------------------------
+    def _self_signed(self, cert: x509.Certificate) -> bool:
+        key = ("self_signed", cert.fingerprint(hashes.SHA256()))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _self_signed(cert)
+        return found
+
     def crls_of(self, issuer: x509.Certificate) -> list[x509.CertificateRevocationList]:
         """CRLs issued by `issuer` whose signature verifies with its key."""
+        key = ("crls", issuer.fingerprint(hashes.SHA256()))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._crls_of(issuer)
+        return list(found)
+
+    def _crls_of(self, issuer: x509.Certificate) -> list[x509.CertificateRevocationList]:
         out = []
         for crl in self.crls:
             if crl.issuer != issuer.subject:

@@ -98,8 +98,9 @@ def new_page(request, browser, live_server):
     request.node.stash[PAGES] = []
 
     def make(java_script_enabled: bool = True, **options):
+        options.setdefault("viewport", {"width": 1280, "height": 900})  # a phone: viewport={"width": 360, ...}
         context = browser.new_context(base_url=live_server.url, java_script_enabled=java_script_enabled,
-                                      locale="en-US", viewport={"width": 1280, "height": 900}, **options)
+                                      locale="en-US", **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

@@ -129,3 +129,53 @@ def to_preliminary_refusal(app, case_id: int, book_slot: bool = False) -> None:
             hearings.book(case, slots[0].id, owner)
         db.session.commit()
         assert case.status == "preliminary_refusal"
+
+
+def to_signed_certificate(app, case_id: int) -> str:
+    """Completeness and review with nothing found, the certificate drafted and signed; its number."""
+    from portal.accounts.models import User
+    from portal.applications.models import Application
+    from portal.decisions import services as decisions
+    from portal.extensions import db
+    from portal.review import services as review
+
+    make_refusable(app, case_id)
+    with app.app_context(), app.test_request_context():
+        case = db.session.get(Application, case_id)
+        case.backup_complexes[0].settlement = "Караганда"  # back in another settlement: no ground for refusal
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        signatory = db.session.scalar(db.select(User).filter_by(username="signatory"))
+        review.decide_completeness(case, clerk, [], "", None)
+        review.decide_review(case, clerk, {}, {}, "", None, None)
+        decision = decisions.draft(case, clerk, None)
+        db.session.flush()
+        decisions.sign(decision, signatory)
+        db.session.commit()
+        assert case.status == "certificate_issued", case.status
+        return decision.number
+
+
+# --- a phone ------------------------------------------------------------------------------------
+
+PHONE = {"width": 360, "height": 740}
+
+
+def assert_fits_the_width(page: Page, width: int = PHONE["width"]) -> None:
+    """Nothing makes the document wider than the screen (no sideways scrolling of the page)."""
+    scroll = page.evaluate("document.documentElement.scrollWidth")
+    if scroll > width:
+        wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > w + 1)
+            .slice(0, 5).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+                             (e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : '') +
+                             ' right=' + Math.round(e.getBoundingClientRect().right))""", width)
+        raise AssertionError(f"{page.url}: the document is {scroll}px wide at {width}px; too wide: {wide}")
+
+
+def assert_on_screen(page: Page, locator, width: int = PHONE["width"]) -> None:
+    """A control is visible and wholly inside the screen's width (scrolled to, as a person would)."""
+    expect(locator).to_be_visible()
+    locator.scroll_into_view_if_needed()
+    box = locator.bounding_box()
+    assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, \
+        f"{page.url}: {locator} is outside the {width}px screen: {box}"

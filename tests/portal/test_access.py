@@ -29,6 +29,7 @@ def case_urls(application_id: int, document_id: int) -> list[tuple[str, str]]:
         ("POST", f"{base}/hearing/documents"),
         ("GET", f"{base}/signatures/1/report.json"), ("GET", f"{base}/signatures/1/document.xml"),
         ("GET", f"{base}/decision"), ("GET", f"{base}/decision.xml"), ("GET", f"{base}/decision.pdf"),
+        ("GET", f"{base}/complaints/new"), ("POST", f"{base}/complaints/new"), ("POST", f"{base}/complaints/new.xml"),
     ]
 
 

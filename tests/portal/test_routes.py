@@ -36,6 +36,16 @@ EXPECTED = {
     ("POST", "/applications/<int:application_id>/hearing/position"),
     ("POST", "/applications/<int:application_id>/hearing/documents"),
     ("GET", "/applications/<int:application_id>/hearing.ics"),
+    ("GET", "/authority/quality"), ("GET", "/authority/quality.csv"),
+    # Complaints (chapter 3).
+    ("GET", "/applications/<int:application_id>/complaints/new"), ("POST", "/applications/<int:application_id>/complaints/new"),
+    ("POST", "/applications/<int:application_id>/complaints/new.xml"),
+    ("GET", "/complaints/<int:complaint_id>"), ("GET", "/complaints/<int:complaint_id>/decision.xml"),
+    ("POST", "/complaints/<int:complaint_id>/favourable-act"), ("POST", "/complaints/<int:complaint_id>/forward"),
+    ("POST", "/complaints/<int:complaint_id>/provider-decision"),
+    ("POST", "/complaints/<int:complaint_id>/authority-decision"),
+    ("GET", "/staff/complaints"), ("GET", "/authority/complaints"),
+    ("GET", "/authority/cases/<int:application_id>"), ("GET", "/authority/cases/<int:application_id>/archive.zip"),
 }
 
 

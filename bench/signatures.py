@@ -1,0 +1,93 @@
+"""Signatures: the portal's verifier against a bare xmlsec verify of the same 100 KB signed document.
+
+The portal's check (portal.signatures.services.check: safe parse, profile, our own digest, libxmlsec,
+chain, CRL, policy) in a loop, against the bare minimum in the same loop: lxml parse, find the
+signature, libxmlsec verify with the certificate's key. Target: portal rate / bare rate >= 0.7.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET = 0.7
+SIZE = 100 * 1024
+
+
+def document(size: int = SIZE) -> bytes:
+    """An application-like XML document of about `size` bytes (Cyrillic and Latin text, many elements)."""
+    rows, parts, n = [], 0, 0
+    while parts < size:
+        row = (f'<item n="{n}"><name>Аппаратно-программный комплекс {n}</name>'
+               f"<address>г. Астана, пр. Мәңгілік Ел, {n}</address><provider>Kazakhtelecom</provider></item>")
+        rows.append(row)
+        parts += len(row.encode("utf-8"))
+        n += 1
+    body = "".join(rows)
+    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<application xmlns="urn:tyndau:bench:1">'
+            f"<items>{body}</items></application>").encode("utf-8")
+
+
+def _loop(fn, seconds: float, minimum: int = 20) -> tuple[float, int]:
+    for _ in range(3):
+        fn()  # warm caches on both sides alike
+    count, started = 0, time.perf_counter()
+    while True:
+        fn()
+        count += 1
+        elapsed = time.perf_counter() - started
+        if elapsed >= seconds and count >= minimum:
+            return count / elapsed, count
+
+
+def run(seconds: float = 5.0) -> dict:
+    import xmlsec
+    from lxml import etree
+
+    from portal import create_app
+    from portal.demo.data import pki_organizations
+    from portal.signatures import services
+    from portal.signatures.pki import init_pki
+    from portal.signatures.signing import sign_xml
+
+    base = Path(tempfile.mkdtemp(prefix="tyndau-bench-pki-"))
+    init_pki(base, pki_organizations())
+    org = pki_organizations()[0]["bin"]
+    key = (base / "orgs" / org / "sign.key").read_bytes()
+    cert = (base / "orgs" / org / "sign.pem").read_bytes()
+    signed = sign_xml(document(), key, cert)
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "bench",
+                      "TRUST_STORE": str(base / "trust")})
+    ns = {"ds": "http://www.w3.org/2000/09/xmldsig#"}
+
+    def bare():
+        tree = etree.fromstring(signed)
+        node = tree.find(".//ds:Signature", ns)
+        ctx = xmlsec.SignatureContext()
+        ctx.key = xmlsec.Key.from_memory(cert, xmlsec.constants.KeyDataFormatCertPem)
+        ctx.verify(node)
+
+    with app.app_context():
+        report = services.check(signed)
+        assert report.passed, report.message_key
+
+        def portal():
+            if not services.check(signed).passed:
+                raise AssertionError("the portal refused a valid signature")
+
+        bare()
+        portal_rate, portal_n = _loop(portal, seconds)
+        bare_rate, bare_n = _loop(bare, seconds)
+    ratio = portal_rate / bare_rate
+    return {"name": "signatures", "figures": {
+                "document_bytes": len(signed), "portal_per_s": round(portal_rate, 1), "portal_verifications": portal_n,
+                "bare_xmlsec_per_s": round(bare_rate, 1), "bare_verifications": bare_n,
+                "portal_ms": round(1000 / portal_rate, 2), "bare_ms": round(1000 / bare_rate, 2)},
+            "ratio": round(ratio, 3), "target": f"portal/bare >= {TARGET}", "pass": ratio >= TARGET}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(float(sys.argv[1]) if len(sys.argv) > 1 else 5.0), indent=2, ensure_ascii=False))

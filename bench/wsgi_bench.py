@@ -1,0 +1,25 @@
+"""The portal as gunicorn serves it, plus one route for the benchmark: a small template, no database.
+
+`gunicorn bench.wsgi_bench:app` — the same factory and configuration as wsgi.py; the extra route lives
+only in this module, so the portal's own URL map (and its route inventory) never contains it.
+"""
+from flask import render_template_string
+from flask_babel import gettext as _
+
+from portal import create_app
+from portal.core.permissions import public
+
+BARE_PATH = "/bench/bare"
+# What every page has and costs, without the database: a template with a translated string and a link.
+BARE = """<!doctype html>
+<html lang="{{ current_locale }}"><head><meta charset="utf-8"><title>Tyndau</title>
+<link rel="stylesheet" href="{{ url_for('static', filename='css/portal.css') }}"></head>
+<body><main><h1>{{ title }}</h1><p>{{ text }}</p><a href="{{ url_for('main.index') }}">Tyndau</a></main></body></html>"""
+
+app = create_app()
+
+
+@app.get(BARE_PATH)
+@public
+def bench_bare():
+    return render_template_string(BARE, title=_("Cases"), text=_("No cases."))

@@ -1,0 +1,44 @@
+"""A complaint as an XML document to sign with the organisation's EDS (issue 4, п.16).
+
+<complaint xmlns="urn:tyndau:complaint:1" case="2026-000042">
+  <subject kind="inaction" ref="deadline:12"/>
+  <addressee>provider</addressee>
+  <demands>…</demands>
+  <arguments>…</arguments>
+</complaint>
+
+What the portal files is read from the signed content only (see signatures.verify).
+"""
+from __future__ import annotations
+
+from lxml import etree
+
+NS = "urn:tyndau:complaint:1"
+FIELDS = ("addressee", "demands", "arguments")
+
+
+def _q(name: str) -> str:
+    return f"{{{NS}}}{name}"
+
+
+def build(application, values: dict) -> bytes:
+    root = etree.Element(_q("complaint"), nsmap={None: NS})
+    root.set("case", application.number or "")
+    subject = etree.SubElement(root, _q("subject"))
+    subject.set("ref", values.get("subject") or "")
+    for name in FIELDS:
+        etree.SubElement(root, _q(name)).text = values.get(name) or ""
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def read(content, application) -> dict | None:
+    """The complaint's values from the signed content, or None if it is not a complaint on this case."""
+    root = content.getroot() if hasattr(content, "getroot") else content
+    if root is None or root.tag != _q("complaint") or root.get("case") != application.number:
+        return None
+    subject = root.find(_q("subject"))
+    values = {"subject": subject.get("ref", "") if subject is not None else ""}
+    for name in FIELDS:
+        element = root.find(_q(name))
+        values[name] = (element.text or "").strip() if element is not None else ""
+    return values

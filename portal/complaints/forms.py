@@ -1,0 +1,86 @@
+"""Forms of the complaint, the provider's steps and the authority's decision."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
+
+from portal.complaints.models import (NOT_CONSIDERED, PARTLY_SATISFIED, REFUSED, SATISFIED, TO_AUTHORITY,
+                                      TO_PROVIDER)
+from portal.complaints.services import MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
+from portal.core.forms import LocalDateField, Required, max_length
+
+
+class ComplaintForm(FlaskForm):
+    """What the complaint is about, to whom, what the applicant asks and why (п.16)."""
+
+    submission_key = HiddenField()
+    # The choices are the case's own decisions, actions and inactions; the view sets them.
+    subject = RadioField(_l("What the complaint is about"), validators=[Required()], validate_choice=False)
+    addressee = RadioField(_l("To whom"), choices=[
+        (TO_PROVIDER, _l("The service provider, whose decision, action or inaction it is")),
+        (TO_AUTHORITY, _l("The quality-control authority"))], validators=[Required()])
+    demands = TextAreaField(_l("What you ask for"), validators=[Required(), max_length(MAX_TEXT)])
+    arguments = TextAreaField(_l("Why: the facts and your arguments"), validators=[Required(), max_length(MAX_TEXT)])
+    attachments = MultipleFileField(_l("Documents supporting the complaint (PDF, PNG or JPEG)"))
+    allowed_subjects: tuple = ()  # the refs the view offered
+
+    def validate_subject(self, field):
+        if field.data not in self.allowed_subjects:
+            raise ValidationError(_l("Choose what the complaint is about."))
+
+
+class FavourableActForm(FlaskForm):
+    """п.17: the act that fully satisfies the complaint."""
+
+    version = HiddenField()
+    act = TextAreaField(_l("The favourable act: its number, date and what it does"),
+                        validators=[Required(), max_length(MAX_TEXT)])
+
+
+class ForwardForm(FlaskForm):
+    """п.17: forward the complaint with the administrative case."""
+
+    version = HiddenField()
+
+
+class ProviderDecisionForm(FlaskForm):
+    """п.18: the provider's own decision on the complaint."""
+
+    version = HiddenField()
+    outcome = RadioField(_l("Decision"), choices=[
+        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Refused"))],
+        validators=[Required()])
+    reasons = TextAreaField(_l("Reasons"), validators=[Required(), max_length(MAX_TEXT)])
+
+
+class AuthorityDecisionForm(FlaskForm):
+    """п.19: the authority's decision, signed with its EDS."""
+
+    version = HiddenField()
+    outcome = RadioField(_l("Decision"), choices=[
+        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Refused")),
+        (NOT_CONSIDERED, _l("Left without consideration"))], validators=[Required()])
+    reasons = TextAreaField(_l("Reasons (for a complaint left without consideration: why)"),
+                            validators=[Required(), max_length(MAX_TEXT)])
+    remedy = TextAreaField(_l("What the provider must do"), validators=[max_length(MAX_TEXT)])
+    remedy_due = LocalDateField(_l("By when"))
+
+    def _remedy_needed(self) -> bool:
+        return self.outcome.data in (SATISFIED, PARTLY_SATISFIED)
+
+    def validate_remedy(self, field):
+        if self._remedy_needed() and not (field.data or "").strip():
+            raise ValidationError(REMEDY_MISSING)
+
+    def validate_remedy_due(self, field):
+        if self._remedy_needed() and field.data is None and not field.errors:
+            raise ValidationError(REMEDY_DUE_MISSING)
+
+
+class ComplaintQueueForm(FlaskForm):
+    """Filters of a complaint queue (GET, no CSRF)."""
+
+    state = SelectField(_l("Show"), choices=[
+        ("open", _l("Open")), ("overdue", _l("Overdue")), ("decided", _l("Decided")), ("all", _l("All"))],
+        default="open")
+    number = StringField(_l("Complaint or case number"), validators=[max_length(40)])

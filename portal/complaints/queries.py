@@ -1,0 +1,72 @@
+"""Reading complaints: the two queues (provider, authority) sorted by urgency, with their counts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.complaints.models import AT_AUTHORITY, AT_PROVIDER, DECIDED, TO_PROVIDER, Complaint
+from portal.deadlines.models import MISSED, OPEN, Deadline
+from portal.extensions import db
+
+# The terms each holder answers for.
+TERMS = {"provider": ("complaint_forward", "complaint_provider"), "authority": ("complaint_authority",)}
+
+
+def _in_queue(holder: str):
+    if holder == "provider":
+        return Complaint.addressee == TO_PROVIDER
+    return Complaint.authority_registered_on.is_not(None)
+
+
+def _open_status(holder: str):
+    return Complaint.status == (AT_PROVIDER if holder == "provider" else AT_AUTHORITY)
+
+
+def _late(holder: str, now: datetime):
+    """A term of this holder ran out without its step: still open past its end, or missed and not done."""
+    return select(Deadline.id).where(
+        Deadline.complaint_id == Complaint.id, Deadline.code.in_(TERMS[holder]),
+        or_(and_(Deadline.state == OPEN, Deadline.due_at < now),
+            and_(Deadline.state == MISSED, Deadline.met_at.is_(None)))).exists()
+
+
+def queue(holder: str, state: str, number: str, page: int, now: datetime, per_page: int = 25):
+    """The holder's complaints, the nearest end of a term first; open, overdue, decided or all."""
+    due = (select(Deadline.complaint_id, func.min(Deadline.due_at).label("due_at"))
+           .where(Deadline.state.in_((OPEN, MISSED)), Deadline.met_at.is_(None), Deadline.complaint_id.is_not(None),
+                  Deadline.code.in_(TERMS[holder]))
+           .group_by(Deadline.complaint_id).subquery())
+    query = (select(Complaint).outerjoin(due, due.c.complaint_id == Complaint.id).where(_in_queue(holder))
+             .options(selectinload(Complaint.deadlines), selectinload(Complaint.application)))
+    if state == "open":
+        query = query.where(_open_status(holder))
+    elif state == "overdue":
+        query = query.where(_open_status(holder), _late(holder, now))
+    elif state == "decided":
+        query = query.where(Complaint.status == DECIDED)
+    number = (number or "").strip().upper()
+    if number:
+        from portal.applications.models import Application
+
+        query = query.where(or_(Complaint.number == number,
+                                Complaint.application_id.in_(select(Application.id).where(Application.number == number))))
+    query = query.order_by(due.c.due_at.is_(None), due.c.due_at, Complaint.registered_on.desc(), Complaint.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def counts(holder: str, now: datetime) -> dict:
+    """How many are open and how many of those are overdue, for the queue's heading."""
+    base = select(func.count(Complaint.id)).where(_in_queue(holder), _open_status(holder))
+    return {"open": db.session.scalar(base), "overdue": db.session.scalar(base.where(_late(holder, now)))}
+
+
+def of_case(application) -> list[Complaint]:
+    return list(db.session.scalars(select(Complaint).filter_by(application_id=application.id)
+                                   .options(selectinload(Complaint.deadlines)).order_by(Complaint.id)))
+
+
+def of_organization(organization_id: int) -> list[Complaint]:
+    return list(db.session.scalars(select(Complaint).filter_by(organization_id=organization_id)
+                                   .options(selectinload(Complaint.application)).order_by(Complaint.id.desc())))

@@ -1,0 +1,426 @@
+"""Operations on complaints: filing and registration, the provider's side (п.17, п.18), the authority's (п.19).
+
+Each function changes the complaint, its deadlines and the case's event log together; the caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
+from portal.applications.models import DRAFT, Application
+from portal.calendar_admin.services import current_calendar
+from portal.complaints import complaint_xml
+from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUTHORITY_OUTCOMES, DECIDED, DECISION,
+                                      FAVOURABLE_ACT, INACTION, ACTION, NOT_CONSIDERED, PARTLY_SATISFIED,
+                                      PROVIDER_OUTCOMES, SATISFIED, TO_AUTHORITY, Complaint)
+from portal.core.clock import ALMATY, now_utc
+from portal.core.concurrency import check_version
+from portal.deadlines.models import CLOSED, MET, MISSED, OPEN, Deadline
+from portal.events import services as events
+from portal.extensions import db
+from portal.law.services import law_in_force
+from portal.notifications import hooks as notifications
+from rules import deadlines as rules_deadlines
+
+# Room for the arguments of a real complaint, not for a book.
+MAX_TEXT = 20000
+
+
+class WrongStage(Exception):
+    """The complaint has moved on: this step no longer applies to it."""
+
+
+class InvalidComplaint(Exception):
+    """Field errors to show next to the fields: {field name: message}."""
+
+    def __init__(self, errors: dict):
+        super().__init__(errors)
+        self.errors = errors
+
+
+# Said both by the form (next to the field, with the other errors) and by the service (its own guard).
+REMEDY_MISSING = _l("Write what the provider must do.")
+REMEDY_DUE_MISSING = _l("Set the day by which the provider must do it.")
+REMEDY_DUE_PAST = _l("The day must be after today.")
+
+
+class ForwardTermOver(WrongStage):
+    """п.17: the 3 working days are over, so a favourable act no longer keeps the complaint with the provider."""
+
+
+# --- who sees what ---------------------------------------------------------------------------
+
+def can_view(user, complaint: Complaint) -> bool:
+    """Applicants see their organisation's complaints; the provider's staff and the authority see all."""
+    if user is None:
+        return False
+    if user.role == APPLICANT:
+        return complaint.organization_id == user.organization_id
+    return user.role in PROVIDER_ROLES or user.role == AUTHORITY
+
+
+# --- what a complaint can be about -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Subject:
+    """Something of the case the applicant can complain about: ref "decision:5", its kind and the object."""
+
+    ref: str
+    kind: str
+    obj: object = None
+
+
+def subjects_for(application: Application, now: datetime | None = None) -> list[Subject]:
+    """The decisions, actions and inactions of the provider on this case, newest kinds first."""
+    from portal.decisions.models import SIGNED, Decision
+    from portal.hearings.models import HearingRecord, PreliminaryRefusal
+    from portal.review.models import ReviewDecision
+
+    now = now or now_utc()
+    out: list[Subject] = []
+    for decision in db.session.scalars(select(Decision).filter_by(application_id=application.id, status=SIGNED)):
+        out.append(Subject(f"decision:{decision.id}", DECISION, decision))
+    for review in db.session.scalars(select(ReviewDecision).filter_by(application_id=application.id)
+                                     .order_by(ReviewDecision.decided_at)):
+        if review.outcome in ("incomplete", "grounds"):
+            out.append(Subject(f"review:{review.id}", DECISION, review))
+    for refusal in db.session.scalars(select(PreliminaryRefusal).filter_by(application_id=application.id)):
+        out.append(Subject(f"preliminary_refusal:{refusal.id}", DECISION, refusal))
+    for record in db.session.scalars(select(HearingRecord).filter_by(application_id=application.id)):
+        out.append(Subject(f"hearing:{record.id}", ACTION, record))
+    for deadline in missed_deadlines(application, now):
+        out.append(Subject(f"deadline:{deadline.id}", INACTION, deadline))
+    out.append(Subject("case", ACTION, application))
+    return out
+
+
+# Terms that apply only at one stage: the hearing notice once grounds are found, the hearing once notified.
+_CONDITIONAL = {"hearing_notice": ("grounds_found",), "hearing": ("preliminary_refusal",)}
+
+
+def missed_deadlines(application: Application, now: datetime) -> list[Deadline]:
+    """The case's terms that ran out without the step they call for: the provider's inaction."""
+    return [d for d in application.deadlines
+            if d.code != "registration" and (d.state == MISSED or (d.state == OPEN and now > d.due_at))
+            and (d.code not in _CONDITIONAL or application.status in _CONDITIONAL[d.code])]
+
+
+def subject_by_ref(application: Application, ref: str, now: datetime | None = None) -> Subject | None:
+    """The subject `ref` if the applicant can complain about it now."""
+    return next((s for s in subjects_for(application, now) if s.ref == ref), None)
+
+
+def resolve_subject(complaint: Complaint) -> Subject:
+    """What a filed complaint is about, whatever became of it since (for showing it)."""
+    from portal.decisions.models import Decision
+    from portal.hearings.models import HearingRecord, PreliminaryRefusal
+    from portal.review.models import ReviewDecision
+
+    models = {"decision": Decision, "review": ReviewDecision, "preliminary_refusal": PreliminaryRefusal,
+              "hearing": HearingRecord, "deadline": Deadline}
+    name, _sep, ident = complaint.subject_ref.partition(":")
+    # Only ids the portal itself wrote (ASCII digits, a column's range): anything else shows as "the case".
+    obj = (db.session.get(models[name], int(ident))
+           if name in models and ident.isascii() and ident.isdigit() and len(ident) <= 9 else None)
+    if obj is not None and getattr(obj, "application_id", None) != complaint.application_id:
+        obj = None
+    return Subject(complaint.subject_ref, complaint.subject_kind, obj if obj is not None else complaint.application)
+
+
+def inaction_facts(deadline: Deadline) -> str:
+    """The facts of an inaction, filled in for the applicant (they edit them before filing)."""
+    from portal.core.i18n import official_date
+
+    return str(_l("The term \"%(term)s\" (%(paragraph)s) of case %(number)s ended on %(day)s, and the step it "
+                  "calls for has not been taken.", term=deadline_label(deadline.code), paragraph=deadline.paragraph,
+                  number=deadline.application.number, day=official_date(deadline.due_date)))
+
+
+def deadline_label(code: str) -> str:
+    from flask import render_template
+
+    return render_template("deadlines/_label.html", d={"code": code}).strip()
+
+
+# --- filing and registration (п.16; registration as п.6, п.7) --------------------------------
+
+def new_submission_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _validate(application: Application, values: dict, now: datetime) -> Subject:
+    errors = {}
+    subject = subject_by_ref(application, values.get("subject") or "", now)
+    if subject is None:
+        errors["subject"] = _l("Choose what the complaint is about.")
+    if values.get("addressee") not in ADDRESSEES:
+        errors["addressee"] = _l("Choose to whom the complaint is addressed.")
+    for name, message in (("demands", _l("Write what you ask for.")),
+                          ("arguments", _l("Write why: the facts and your arguments."))):
+        text = (values.get(name) or "").strip()
+        if not text:
+            errors[name] = message
+        elif len(text) > MAX_TEXT:
+            errors[name] = _l("At most %(max)d characters.", max=MAX_TEXT)
+    if errors:
+        raise InvalidComplaint(errors)
+    return subject
+
+
+def file_complaint(application: Application, actor, values: dict, attachments=(), signed: bytes | None = None,
+                   submission_key: str | None = None, received_at: datetime | None = None) -> tuple[Complaint, bool]:
+    """Register a complaint on the case; returns (complaint, created).
+
+    With `signed`, the values are read from the verified document only (the form's are ignored).
+    A repeated submission_key returns the complaint already filed with it (created False).
+    """
+    from portal.documents import services as documents
+    from portal.signatures import services as signatures
+
+    if application.status == DRAFT:
+        raise WrongStage()
+    if submission_key:
+        existing = db.session.scalar(select(Complaint).filter_by(submission_key=submission_key))
+        if existing is not None:
+            return existing, False
+    received_at = received_at or now_utc()
+    report = None
+    if signed is not None:
+        report = signatures.check_or_refuse(signed, purpose="sign", expect_bin=application.organization.bin)
+        values = complaint_xml.read(report.content, application)
+        if values is None:
+            raise signatures.SignatureRefused("complaint.not_complaint", report)
+    subject = _validate(application, values, received_at)
+    calendar = current_calendar()
+    registered_on = calendar.registration_date(received_at)
+    to_authority = values["addressee"] == TO_AUTHORITY
+    complaint = Complaint(
+        application_id=application.id, organization_id=application.organization_id, filed_by_id=actor.id,
+        submission_key=submission_key or None, subject_kind=subject.kind, subject_ref=subject.ref,
+        subject_text=_snapshot(subject),
+        addressee=values["addressee"], demands=values["demands"].strip(), arguments=values["arguments"].strip(),
+        received_at=received_at, registered_on=registered_on,
+        status=AT_AUTHORITY if to_authority else AT_PROVIDER,
+        authority_registered_on=registered_on if to_authority else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(complaint)
+            db.session.flush()
+    except IntegrityError:
+        # The same form sent twice at once: the other request filed it.
+        existing = db.session.scalar(select(Complaint).filter_by(submission_key=submission_key))
+        if existing is None:
+            raise
+        return existing, False
+    complaint.number = f"C-{registered_on.year}-{complaint.id:06d}"
+    for upload in attachments:
+        document = documents.store_upload(application, complaint.attachment_code, upload, actor)
+        events.record(application, "document.attached", actor=actor, code=complaint.attachment_code,
+                      name=document.original_name, sha256=document.sha256)
+    _open_deadlines(complaint, "complaint-authority" if to_authority else "complaint-provider", received_at,
+                    registered_on)
+    if report is not None:
+        signatures.record(application, "complaint", signed, report, actor)
+    events.record(application, "complaint.filed", actor=actor, at=received_at, complaint=complaint.number,
+                  subject=subject.ref, addressee=complaint.addressee, signed=report is not None)
+    notifications.complaint_registered(complaint)
+    return complaint, True
+
+
+def _snapshot(subject: Subject) -> str:
+    """A plain description of the subject as it was when filed (the object may change later)."""
+    obj = subject.obj
+    if isinstance(obj, Deadline):
+        return f"deadline {obj.code} ({obj.paragraph}), last day {obj.due_date.isoformat()}"
+    number = getattr(obj, "number", None)
+    return f"{subject.ref}{f' {number}' if number else ''}"[:500]
+
+
+def _open_deadlines(complaint: Complaint, procedure: str, received_at: datetime, registered_on: date) -> None:
+    _law_record, law = law_in_force(registered_on)
+    planned = rules_deadlines.plan(procedure, received_at, current_calendar(), law, registered_on=registered_on)
+    for item in planned.values():
+        _add_deadline(complaint, item, met=item.id == "registration", met_at=received_at)
+
+
+def _add_deadline(complaint: Complaint, item, met: bool = False, met_at: datetime | None = None) -> Deadline:
+    from portal.deadlines.services import warning_moment
+
+    row = Deadline(application_id=complaint.application_id, complaint=complaint, code=item.id, term=item.term,
+                   starts_from=item.starts_from[0], starts_on=item.starts_from[1], due_date=item.due_date,
+                   due_at=item.due_at, paragraph=item.paragraph, state=MET if met else OPEN,
+                   met_at=met_at if met else None)
+    row.next_check_at = None if met else warning_moment(row)
+    db.session.add(row)
+    return row
+
+
+def _end_deadline(complaint: Complaint, code: str, now: datetime, met: bool) -> None:
+    """Close a term: met when its step was taken (late ones keep "missed" and get the moment), else closed."""
+    row = complaint.deadline(code)
+    if row is None:
+        return
+    if met:
+        row.met_at = now
+        if row.state == OPEN:
+            row.state = MET
+    elif row.state == OPEN:
+        row.state = CLOSED
+    row.next_check_at = None
+
+
+# --- the provider (п.17, п.18) ---------------------------------------------------------------
+
+def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_version: int | None,
+                         now: datetime | None = None) -> None:
+    """п.17 second paragraph: an act fully satisfying the complaint within 3 WD; it then closes as satisfied."""
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if complaint.status != AT_PROVIDER:
+        raise WrongStage()
+    forward_term = complaint.deadline("complaint_forward")
+    if forward_term is not None and now > forward_term.due_at:
+        raise ForwardTermOver()
+    if not (act or "").strip():
+        raise InvalidComplaint({"act": _l("Describe the favourable act and what it does.")})
+    _decide(complaint, supervisor, FAVOURABLE_ACT, "provider", act.strip(), now)
+    _end_deadline(complaint, "complaint_forward", now, met=True)
+    _end_deadline(complaint, "complaint_provider", now, met=True)
+    events.record(complaint.application, "complaint.favourable_act", actor=supervisor, complaint=complaint.number)
+    notifications.complaint_decided(complaint)
+
+
+def forward(complaint: Complaint, actor=None, now: datetime | None = None, expected_version: int | None = None) -> bool:
+    """п.17: send the complaint with the administrative case to the authority; actor None = the sweeper.
+
+    Returns False when it was no longer with the provider (already forwarded or decided).
+    """
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if complaint.status != AT_PROVIDER:
+        if actor is not None:
+            raise WrongStage()
+        return False
+    registered_on = current_calendar().registration_date(now)
+    complaint.status, complaint.forwarded_at = AT_AUTHORITY, now
+    complaint.forwarded_by_id = actor.id if actor is not None else None
+    complaint.forwarded_automatically = actor is None
+    complaint.authority_registered_on = registered_on
+    _end_deadline(complaint, "complaint_forward", now, met=True)
+    _end_deadline(complaint, "complaint_provider", now, met=False)
+    _law_record, law = law_in_force(registered_on)
+    planned = rules_deadlines.plan("complaint-authority", now, current_calendar(), law, registered_on=registered_on)
+    _add_deadline(complaint, planned["complaint_authority"])
+    events.record(complaint.application, "complaint.forwarded", actor=actor, at=now, complaint=complaint.number,
+                  automatic=actor is None, registered_on=registered_on.isoformat())
+    notifications.complaint_forwarded(complaint)
+    return True
+
+
+def decide_by_provider(complaint: Complaint, supervisor, outcome: str, reasons: str, expected_version: int | None,
+                       now: datetime | None = None) -> None:
+    """п.18: the provider reviews the complaint itself and decides within 5 WD of its registration."""
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if complaint.status != AT_PROVIDER:
+        raise WrongStage()
+    errors = {}
+    if outcome not in PROVIDER_OUTCOMES:
+        errors["outcome"] = _l("Choose the decision.")
+    if not (reasons or "").strip():
+        errors["reasons"] = _l("Give the reasons for the decision.")
+    if errors:
+        raise InvalidComplaint(errors)
+    _decide(complaint, supervisor, outcome, "provider", reasons.strip(), now)
+    _end_deadline(complaint, "complaint_provider", now, met=True)
+    _end_deadline(complaint, "complaint_forward", now, met=False)
+    events.record(complaint.application, "complaint.decided", actor=supervisor, complaint=complaint.number,
+                  outcome=outcome, by="provider")
+    notifications.complaint_decided(complaint)
+
+
+def _decide(complaint: Complaint, user, outcome: str, by: str, reasons: str, now: datetime) -> None:
+    complaint.status, complaint.outcome, complaint.decided_by = DECIDED, outcome, by
+    complaint.decided_at, complaint.decided_by_id, complaint.reasons = now, user.id, reasons
+
+
+# --- the quality-control authority (п.19, п.20) ----------------------------------------------
+
+class SigningUnavailable(RuntimeError):
+    """The authority's key is not configured, or its own signature does not verify."""
+
+
+def decide_by_authority(complaint: Complaint, official, values: dict, expected_version: int | None,
+                        now: datetime | None = None) -> None:
+    """п.19: the authority's decision within 15 WD, signed with its EDS; the applicant may then go to court (п.20)."""
+    from portal.complaints.documents import decision_xml
+    from portal.signatures import services as signatures
+    from portal.signatures.signing import sign_xml
+
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if complaint.status != AT_AUTHORITY:
+        raise WrongStage()
+    outcome = values.get("outcome")
+    reasons, remedy = (values.get("reasons") or "").strip(), (values.get("remedy") or "").strip()
+    remedy_due = values.get("remedy_due")
+    errors = {}
+    if outcome not in AUTHORITY_OUTCOMES:
+        errors["outcome"] = _l("Choose the decision.")
+    if not reasons:
+        errors["reasons"] = (_l("Give the reason why the complaint is left without consideration.")
+                             if outcome == NOT_CONSIDERED else _l("Give the reasons for the decision."))
+    if outcome in (SATISFIED, PARTLY_SATISFIED):
+        if not remedy:
+            errors["remedy"] = REMEDY_MISSING
+        if remedy_due is None:
+            errors["remedy_due"] = REMEDY_DUE_MISSING
+        elif remedy_due <= now.astimezone(ALMATY).date():
+            errors["remedy_due"] = REMEDY_DUE_PAST
+    if errors:
+        raise InvalidComplaint(errors)
+    _decide(complaint, official, outcome, "authority", reasons, now)
+    if outcome in (SATISFIED, PARTLY_SATISFIED):
+        complaint.remedy, complaint.remedy_due = remedy, remedy_due
+    complaint.decision_number = f"QC-{now.astimezone(ALMATY).year}-{complaint.id:06d}"
+    key, cert = _authority_key()
+    signed = sign_xml(decision_xml(complaint), key, cert)
+    report = signatures.check(signed)
+    if not report.passed:
+        raise SigningUnavailable(f"the authority's own signature does not verify: {report.message_key}")
+    complaint.decision_document = signed
+    _end_deadline(complaint, "complaint_authority", now, met=True)
+    signatures.record(complaint.application, "complaint_decision", signed, report, official)
+    events.record(complaint.application, "complaint.decided", actor=official, complaint=complaint.number,
+                  outcome=outcome, by="authority", decision=complaint.decision_number)
+    notifications.complaint_decided(complaint)
+
+
+def _authority_key() -> tuple[bytes, bytes]:
+    from portal.signatures.signing import read_key_pair
+
+    pair = read_key_pair(current_app.config["AUTHORITY_KEY_FILE"], current_app.config["AUTHORITY_CERT_FILE"])
+    if pair is None:
+        raise SigningUnavailable("the authority's signing key is not configured (AUTHORITY_KEY_FILE, AUTHORITY_CERT_FILE)")
+    return pair
+
+
+# --- the sweeper's hook ----------------------------------------------------------------------
+
+def auto_forward(deadline: Deadline, now: datetime) -> bool:
+    """п.17: nothing happened in 3 WD, so the sweeper forwards the complaint (once: the effect row guards it)."""
+    complaint = deadline.complaint
+    return complaint is not None and forward(complaint, None, now)
+
+
+def mark_overdue(deadline: Deadline, now: datetime) -> None:
+    if deadline.complaint is not None:
+        deadline.complaint.overdue_since = deadline.complaint.overdue_since or now

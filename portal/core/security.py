@@ -1,0 +1,147 @@
+"""Defences that are not any one module's: log-in rate limits, sessions that expire, ids in URLs.
+
+Rate limits (flask-limiter). Failed log-ins are counted twice: per account and client
+address (LOGIN_RATE_LIMIT, so one person mistyping does not lock out an office behind one
+address) and per client address over every account and both log-ins, password and EDS
+(LOGIN_ADDRESS_RATE_LIMIT, against password spraying and against spending the CPU on
+signature checks). Only failed attempts count (a successful log-in redirects); once a limit
+is reached, every attempt, even with the right password, gets the 429 page with Retry-After
+until the window passes. The counters live in RATELIMIT_STORAGE_URI: memory:// keeps them in
+each worker process (so N workers allow up to N times the limit); production points it at a
+store shared by the workers (redis://…). Behind nginx the client address is the one ProxyFix
+takes from X-Forwarded-For (TRUSTED_PROXIES).
+
+The limiter is one object for the process, as flask-limiter wants for its decorators;
+each app's init_app gives it that app's storage and its RATELIMIT_ENABLED, so every test app
+starts with fresh counters (the app initialised last decides; only tests build several).
+
+Sessions end after SESSION_IDLE_MINUTES without a request from the person and, at the latest,
+PERMANENT_SESSION_LIFETIME after the log-in, whatever the activity. The status poll of the case
+page (an htmx request every minute, from the element named in POLLING_ELEMENTS) is not activity:
+a page left open does not keep the session. An expired session is cleared and the person sent to
+the log-in (htmx requests get HX-Redirect, so the log-in page is not swapped into the page).
+
+Ids in URLs (`<int:…>`) are limited to what an INTEGER column holds, so a huge id is a 404.
+"""
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, make_response, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.routing import IntegerConverter, ValidationError
+
+from portal.core.clock import now_utc
+from portal.core.forms import MAX_INT
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
+
+# Session keys: when the person logged in, and when they last did something (Unix seconds).
+SESSION_SINCE = "since"
+SESSION_SEEN = "seen"
+# Elements that poll by themselves (their id, which htmx sends as HX-Trigger): not the person's activity.
+POLLING_ELEMENTS = frozenset({"case-status"})
+
+
+# --- rate limits of the log-in -------------------------------------------------------------
+
+def _account_and_address() -> str:
+    # Hashed: the username is whatever an attacker typed, possibly megabytes of it.
+    username = (request.form.get("username") or "").strip().lower()
+    return f"{get_remote_address()}/{hashlib.sha256(username.encode('utf-8', 'replace')).hexdigest()[:32]}"
+
+
+def _failed(response) -> bool:
+    """A log-in attempt counts against the limits unless it signed the person in (a redirect)."""
+    return response.status_code != 302
+
+
+def _account_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+def limit_password_login(view):
+    """The limits of the password log-in: per account and address, and per address."""
+    view = limiter.limit(_account_limit, key_func=_account_and_address, methods=["POST"], deduct_when=_failed)(view)
+    return limit_eds_login(view)
+
+
+def limit_eds_login(view):
+    """The limit of the EDS log-in: per address, shared with the password log-in."""
+    return limiter.shared_limit(_address_limit, scope="login-address", key_func=get_remote_address,
+                                methods=["POST"], deduct_when=_failed)(view)
+
+
+# --- sessions that expire ------------------------------------------------------------------
+
+def _is_activity() -> bool:
+    return request.headers.get("HX-Trigger") not in POLLING_ELEMENTS
+
+
+def expire_session():
+    """Before each request: end a signed-in session that was idle too long or is too old."""
+    if "user_id" not in session or request.endpoint == "static":
+        return None
+    now = int(now_utc().timestamp())
+    since = session.get(SESSION_SINCE, now)
+    seen = session.get(SESSION_SEEN, now)
+    idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if now - seen <= idle and now - since <= lifetime:
+        if SESSION_SINCE not in session:
+            session[SESSION_SINCE] = since  # a session from before these keys existed
+        if _is_activity() or SESSION_SEEN not in session:
+            session[SESSION_SEEN] = now
+        return None
+    session.clear()
+    flash(_("Your session has expired. Please sign in again."), "info")
+    if getattr(request, "htmx", None):
+        # A swap would put the log-in page inside the page; htmx loads it as a whole page instead.
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url_for("accounts.login",
+                                                  next=_local_path(request.headers.get("HX-Current-URL")))
+        return response
+    return redirect(url_for("accounts.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+
+
+def _local_path(url: str | None) -> str | None:
+    """The path and query of a URL of this site (to come back to after the log-in); None otherwise."""
+    parts = urlsplit(url or "")
+    if not parts.path or (parts.netloc and parts.netloc != request.host):
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def start_session(user_id: int) -> None:
+    """A fresh session for a person who has just proved who they are."""
+    now = int(now_utc().timestamp())
+    session.clear()  # no fixation: nothing of the anonymous session survives
+    session["user_id"] = user_id
+    session[SESSION_SINCE] = now
+    session[SESSION_SEEN] = now
+    session.permanent = True
+
+
+# --- ids in URLs -----------------------------------------------------------------------------
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` that matches only what an INTEGER column holds: /applications/99999999999999999999 is a 404.
+
+    Werkzeug's own takes any run of digits, and the database then fails on it (a 500).
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+    def to_python(self, value: str):
+        if len(value) > len(str(MAX_INT)):
+            raise ValidationError()  # before int(): past 4300 digits it raises ValueError, a 500
+        return super().to_python(value)

@@ -1,0 +1,1 @@
+"""Quality reporting for the quality-control authority and the provider's supervisor (issue 6)."""

@@ -1,0 +1,195 @@
+/* Tyndau: small enhancements on top of pages that work without JavaScript (no inline scripts: the CSP forbids them).
+ *
+ * 1. Upload progress: the documents step's <progress> (#upload-progress) follows htmx's htmx:xhr:progress events.
+ * 2. Busy state: a form or link marked data-busy (and every htmx form that posts, and every download link
+ *    styled as a button) says it is working: aria-busy on it, the control shows data-busy-label and a spinner,
+ *    a second click is ignored. A busy download stays busy until its file has arrived.
+ * 3. Print: buttons marked data-print are shown (hidden without JavaScript) and open the print dialog.
+ */
+(function () {
+  "use strict";
+
+  // --- 2. busy state -------------------------------------------------------------------------
+  var BUSY = "is-busy";
+
+  function submitterOf(el) {
+    if (el.matches("a, button")) return el;
+    return el.querySelector("button[type=submit], button:not([type]), input[type=submit]");
+  }
+
+  function setBusy(el, busy) {
+    var control = submitterOf(el);
+    el.setAttribute("aria-busy", busy ? "true" : "false");
+    if (!control) return;
+    control.classList.toggle(BUSY, busy);
+    if (busy) {
+      control.setAttribute("aria-disabled", "true");
+      var label = el.getAttribute("data-busy-label") || control.getAttribute("data-busy-label");
+      if (label && control.dataset.idleLabel === undefined) {
+        control.dataset.idleLabel = control.textContent;
+        control.textContent = label;
+      }
+    } else {
+      control.removeAttribute("aria-disabled");
+      if (control.dataset.idleLabel !== undefined) {
+        control.textContent = control.dataset.idleLabel;
+        delete control.dataset.idleLabel;
+      }
+    }
+  }
+
+  function isHtmx(el) {
+    return el.hasAttribute("hx-post") || el.hasAttribute("hx-get") || el.hasAttribute("hx-put");
+  }
+
+  // A plain form post or a download: busy until the next page (or the timeout, for a download that stays).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute("data-busy") || isHtmx(form)) return;
+    if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }  // no double submission
+    setBusy(form, true);
+  });
+
+  // A download that takes a while (a PDF rendered, a case archive built): busy until the file has arrived.
+  // The file is fetched and handed to the browser as a download; on any trouble the link is simply followed,
+  // so the portal's own answer (an error page, a log-in) shows as it would without JavaScript.
+  var DOWNLOADS = "a[data-busy], a.button[download]";
+
+  function filenameOf(response, link) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var star = /filename\*=UTF-8''([^;]+)/i.exec(header);
+    if (star) return decodeURIComponent(star[1]);
+    var plain = /filename="?([^";]+)"?/i.exec(header);
+    if (plain) return plain[1];
+    return link.getAttribute("download") || link.pathname.split("/").pop();
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(DOWNLOADS);
+    if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey ||
+        event.altKey) return;
+    event.preventDefault();
+    if (link.getAttribute("aria-busy") === "true") return;  // already on its way
+    if (!window.fetch || !window.URL || !URL.createObjectURL) { window.location.href = link.href; return; }
+    setBusy(link, true);
+    fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (!response.ok || response.redirected || type.indexOf("text/html") === 0) throw new Error("not a file");
+      return response.blob().then(function (blob) {
+        var url = URL.createObjectURL(blob), save = document.createElement("a");
+        save.href = url;
+        save.download = filenameOf(response, link);
+        save.hidden = true;
+        document.body.appendChild(save);
+        save.click();
+        save.remove();
+        window.setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+      });
+    }).catch(function () {
+      window.location.href = link.href;
+    }).then(function () {
+      setBusy(link, false);
+    });
+  });
+
+  // Back to a page from the browser's cache: nothing is working any more.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("[aria-busy=true]").forEach(function (el) { setBusy(el, false); });
+  });
+
+  // The element that issued an htmx request (a detached one hands its later events to an ancestor).
+  function sourceOf(event) {
+    var detail = event.detail || {};
+    return (detail.requestConfig && detail.requestConfig.elt) || detail.elt;
+  }
+
+  function htmxBusyElement(event) {
+    var el = sourceOf(event);
+    if (!el || !el.matches) return null;
+    return el.matches("[data-busy], form[hx-post]") ? el : null;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var el = htmxBusyElement(event);
+    if (el) setBusy(el, true);
+    if (el && el.matches("form[hx-encoding]")) progress.start(el);
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var el = htmxBusyElement(event);
+    if (el && document.contains(el)) setBusy(el, false);
+    if (progress.form && sourceOf(event) === progress.form) progress.stop();
+  });
+
+  // --- 1. upload progress --------------------------------------------------------------------
+  var progress = {
+    box: null, bar: null, text: null, form: null, uploading: false,
+
+    start: function (form) {
+      this.box = document.getElementById("upload-progress");
+      if (!this.box) return;
+      this.bar = this.box.querySelector("progress");
+      this.text = this.box.querySelector("[data-progress-text]");
+      var file = form.querySelector("input[type=file]");
+      var name = file && file.files && file.files[0] ? file.files[0].name : "";
+      this.box.querySelector("[data-progress-name]").textContent = name;
+      this.bar.value = 0;
+      this.bar.max = 100;
+      this.text.textContent = "0%";
+      this.uploading = true;
+      this.form = form;
+      this.box.hidden = false;
+      var list = document.getElementById("checklist");
+      if (list) list.setAttribute("aria-busy", "true");
+    },
+
+    update: function (detail) {
+      if (!this.box || !this.uploading || !detail.lengthComputable || !detail.total) return;
+      var percent = Math.min(100, Math.round(detail.loaded * 100 / detail.total));
+      this.bar.value = percent;
+      this.text.textContent = percent + "%";
+    },
+
+    // The file has left the browser; the portal now checks it (type, size, hash): an indeterminate bar.
+    sent: function () {
+      if (!this.box || !this.uploading) return;
+      this.uploading = false;
+      this.bar.removeAttribute("value");
+      this.text.textContent = this.box.getAttribute("data-checking-label") || "";
+    },
+
+    stop: function () {
+      if (!this.box) return;
+      this.box.hidden = true;
+      this.uploading = false;
+      var list = document.getElementById("checklist");
+      if (list) list.removeAttribute("aria-busy");
+      this.box = null;
+      this.form = null;
+    }
+  };
+
+  // Upload and download events both come as htmx:xhr:*; the upload's end is the first loadend.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    if (event.target === progress.form) progress.update(event.detail);
+  });
+  document.addEventListener("htmx:xhr:loadend", function (event) {
+    if (event.target === progress.form) progress.sent();
+  });
+
+  // --- 3. print ------------------------------------------------------------------------------
+  function enablePrint(root) {
+    root.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      if (button.dataset.printReady) return;
+      button.dataset.printReady = "1";
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { enablePrint(document); });
+  } else {
+    enablePrint(document);
+  }
+})();

@@ -1,0 +1,373 @@
+"""Complaints (chapter 3, п.16–п.20) through the pages people use: filing, the provider, the authority."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from portal.accounts.models import User
+from portal.applications import services as applications
+from portal.calendar_admin.services import current_calendar
+from portal.complaints.models import Complaint
+from portal.core.clock import now_utc
+from portal.deadlines.models import DeadlineEffect
+from portal.events.models import Event
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
+from portal.signatures import services as signatures
+from tests.conftest import csrf_token, post_form
+from tests.portal.test_hearings import case_with_grounds
+from tests.portal.test_signatures_portal import OTHER_BIN, sign  # noqa: F401  (fixture)
+
+
+def late_case(app, username: str = "applicant", days: int = 30) -> int:
+    """A case received `days` ago on which nobody acted: its completeness and review terms have run out."""
+    with app.app_context():
+        owner = db.session.scalar(db.select(User).filter_by(username=username))
+        case = applications.start_draft(owner, "accreditation", owner.organization)
+        applications.save_draft(case, {"legal_name": owner.organization.name, "bin": owner.organization.bin,
+                                       "main": {"settlement": "Астана", "address": "a"}}, owner)
+        db.session.flush()
+        applications.submit(case, owner, received_at=now_utc() - timedelta(days=days))
+        db.session.commit()
+        return case.id
+
+
+def file(client, case_id: int, subject: str = "case", addressee: str = "provider", **extra):
+    page = client.get(f"/applications/{case_id}/complaints/new").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
+    data = {"submission_key": key, "subject": subject, "addressee": addressee,
+            "demands": "Выдать свидетельство", "arguments": "Основание 2 не применимо: акт испытаний приложен.",
+            **extra}
+    return post_form(client, f"/applications/{case_id}/complaints/new", data,
+                     page=f"/applications/{case_id}/complaints/new")
+
+
+def complaint_of(app, case_id: int) -> dict:
+    with app.app_context():
+        complaint = db.session.scalar(db.select(Complaint).filter_by(application_id=case_id)
+                                      .order_by(Complaint.id.desc()))
+        return {"id": complaint.id, "number": complaint.number, "status": complaint.status,
+                "outcome": complaint.outcome, "version": complaint.version,
+                "terms": {d.code: (d.state, d.due_date, d.due_at) for d in complaint.deadlines},
+                "registered_on": complaint.registered_on, "subject": complaint.subject_ref,
+                "kind": complaint.subject_kind, "automatic": complaint.forwarded_automatically}
+
+
+def filed(app, client, auth) -> tuple[int, dict]:
+    """A case with grounds found and a complaint of its applicant to the provider; nobody signed in after."""
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("applicant")
+    file(client, case_id)
+    auth.logout()
+    return case_id, complaint_of(app, case_id)
+
+
+def sweep(app, now):
+    from portal.deadlines.sweeper import sweep as run
+
+    with app.app_context():
+        return run(now)
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+def test_an_applicant_files_a_complaint_and_gets_its_number_and_dates(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("applicant")
+    case_page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert f"/applications/{case_id}/complaints/new" in case_page
+    response = file(client, case_id, subject=f"review:{_review_id(app, case_id)}")
+    assert response.status_code == 302
+    complaint = complaint_of(app, case_id)
+    assert re.fullmatch(r"C-\d{4}-\d{6}", complaint["number"]) and complaint["status"] == "at_provider"
+    registered = complaint["registered_on"]
+    with app.app_context():
+        calendar = current_calendar()
+        assert complaint["terms"]["complaint_forward"][1] == calendar.add_workdays(registered, 3)
+        assert complaint["terms"]["complaint_provider"][1] == calendar.add_workdays(registered, 5)
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert complaint["number"] in page and "Основание 2 не применимо" in page
+    assert "Forward the complaint with the case, unless a favourable act" in page
+    with app.app_context():
+        kinds = {(m.kind, m.recipient_email) for m in db.session.scalars(db.select(OutboxMessage))}
+        assert any(k == "complaint.registered" for k, _ in kinds) and any(k == "complaint.received" for k, _ in kinds)
+        assert db.session.scalar(db.select(Event).filter_by(application_id=case_id, kind="complaint.filed"))
+
+
+def _review_id(app, case_id):
+    from portal.review.models import ReviewDecision
+
+    with app.app_context():
+        return db.session.scalar(db.select(ReviewDecision.id).filter_by(application_id=case_id, stage="review"))
+
+
+def test_the_same_form_sent_twice_files_one_complaint(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("applicant")
+    page = client.get(f"/applications/{case_id}/complaints/new").get_data(as_text=True)
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
+    data = {"submission_key": key, "subject": "case", "addressee": "authority", "demands": "a", "arguments": "b",
+            "csrf_token": csrf_token(client, f"/applications/{case_id}/complaints/new")}
+    first = client.post(f"/applications/{case_id}/complaints/new", data=data)
+    second = client.post(f"/applications/{case_id}/complaints/new", data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Complaint.id)).filter_by(application_id=case_id)) == 1
+
+
+def test_missing_answers_are_shown_next_to_their_fields_and_nothing_is_filed(app, client, auth):
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("applicant")
+    response = file(client, case_id, subject="decision:999999", demands="", arguments="  ")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Choose what the complaint is about." in page
+    assert 'id="demands-error"' in page and 'id="arguments-error"' in page
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Complaint.id))) == 0
+
+
+def test_a_complaint_about_inaction_starts_from_the_missed_deadline_with_the_facts_filled_in(app, client, auth):
+    case_id = late_case(app)
+    auth.login("applicant")
+    cabinet = client.get("/cabinet").get_data(as_text=True)
+    link = re.search(rf'href="(/applications/{case_id}/complaints/new\?subject=deadline(?:%3A|:)(\d+))"', cabinet)
+    assert link, "the cabinet offers a complaint about the missed term"
+    form = client.get(link.group(1)).get_data(as_text=True)
+    assert re.search(rf'value="deadline:{link.group(2)}"\s+checked', form)
+    assert "has not been taken" in form  # the facts, filled in
+    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', form).group(1)
+    arguments = re.search(r'<textarea[^>]*name="arguments"[^>]*>\s*([^<]*)</textarea>', form).group(1)
+    response = post_form(client, f"/applications/{case_id}/complaints/new",
+                         {"submission_key": key, "subject": f"deadline:{link.group(2)}", "addressee": "provider",
+                          "demands": "Рассмотреть заявление", "arguments": arguments},
+                         page=f"/applications/{case_id}/complaints/new")
+    assert response.status_code == 302
+    complaint = complaint_of(app, case_id)
+    assert complaint["kind"] == "inaction" and complaint["subject"] == f"deadline:{link.group(2)}"
+
+
+def test_another_organisation_cannot_see_or_file_on_the_case(app, client, auth):
+    case_id, complaint = filed(app, client, auth)
+    auth.login("applicant2")
+    assert client.get(f"/complaints/{complaint['id']}").status_code == 404
+    assert client.get(f"/applications/{case_id}/complaints/new").status_code == 404
+    assert client.get(f"/complaints/{complaint['id']}/decision.xml").status_code == 404
+    assert "C-" not in client.get("/cabinet").get_data(as_text=True)
+
+
+# --- the provider (п.17, п.18) ---------------------------------------------------------------
+
+def test_a_favourable_act_within_three_working_days_closes_the_complaint_as_satisfied(app, client, auth):
+    case_id, complaint = filed(app, client, auth)
+    auth.login("supervisor")
+    queue = client.get("/staff/complaints").get_data(as_text=True)
+    assert complaint["number"] in queue
+    response = post_form(client, f"/complaints/{complaint['id']}/favourable-act",
+                         {"version": complaint["version"], "act": "Приказ № 12 от сегодняшнего дня: основание 2 снято."},
+                         page=f"/complaints/{complaint['id']}")
+    assert response.status_code == 302
+    after = complaint_of(app, case_id)
+    assert after["status"] == "decided" and after["outcome"] == "favourable_act"
+    assert after["terms"]["complaint_forward"][0] == "met" and after["terms"]["complaint_provider"][0] == "met"
+    auth.logout()
+    auth.login("applicant")
+    page = client.get(f"/complaints/{complaint['id']}").get_data(as_text=True)
+    assert "Satisfied by a favourable act of the provider" in page and "Приказ № 12" in page
+    # The sweeper later has nothing to forward.
+    sweep(app, after["terms"]["complaint_forward"][2] + timedelta(days=1))
+    assert complaint_of(app, case_id)["status"] == "decided"
+
+
+def test_after_three_working_days_a_favourable_act_no_longer_keeps_the_complaint(app, client, auth, monkeypatch):
+    case_id, complaint = filed(app, client, auth)
+    late = complaint["terms"]["complaint_forward"][2] + timedelta(minutes=1)
+    monkeypatch.setattr("portal.complaints.services.now_utc", lambda: late)
+    auth.login("supervisor")
+    response = post_form(client, f"/complaints/{complaint['id']}/favourable-act",
+                         {"version": complaint["version"], "act": "Приказ"}, page=f"/complaints/{complaint['id']}")
+    assert response.status_code == 422
+    assert "must be forwarded with the case" in response.get_data(as_text=True)
+    assert complaint_of(app, case_id)["status"] == "at_provider"
+
+
+def test_the_sweeper_forwards_a_complaint_left_with_the_provider_once(app, client, auth):
+    case_id, complaint = filed(app, client, auth)
+    after = complaint["terms"]["complaint_forward"][2] + timedelta(microseconds=1)
+    done = sweep(app, after)
+    assert done.get("auto_forward") == 1
+    forwarded = complaint_of(app, case_id)
+    assert forwarded["status"] == "at_authority" and forwarded["automatic"]
+    assert forwarded["terms"]["complaint_forward"][0] == "missed"  # the provider's breach stays visible
+    assert forwarded["terms"]["complaint_provider"][0] == "closed"
+    with app.app_context():
+        registered_there = current_calendar().registration_date(after)
+        assert forwarded["terms"]["complaint_authority"][1] == current_calendar().add_workdays(registered_there, 15)
+    assert sweep(app, after + timedelta(minutes=5)).get("auto_forward") is None
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(DeadlineEffect.id)).filter_by(kind="auto_forward")) == 1
+        assert db.session.scalar(db.select(db.func.count(Event.id)).filter_by(kind="complaint.forwarded")) == 1
+    auth.login("authority")
+    queue = client.get("/authority/complaints").get_data(as_text=True)
+    assert forwarded["number"] in queue
+
+
+def test_the_provider_decides_a_complaint_itself_with_reasons(app, client, auth):
+    case_id, complaint = filed(app, client, auth)
+    auth.login("supervisor")
+    path = f"/complaints/{complaint['id']}/provider-decision"
+    missing = post_form(client, path, {"version": complaint["version"], "outcome": "refused", "reasons": ""},
+                        page=f"/complaints/{complaint['id']}")
+    assert missing.status_code == 422 and 'id="reasons-error"' in missing.get_data(as_text=True)
+    done = post_form(client, path, {"version": complaint["version"], "outcome": "refused",
+                                    "reasons": "Основание 2 подтверждено актом."}, page=f"/complaints/{complaint['id']}")
+    assert done.status_code == 302
+    after = complaint_of(app, case_id)
+    assert after["outcome"] == "refused" and after["terms"]["complaint_provider"][0] == "met"
+    assert after["terms"]["complaint_forward"][0] == "closed"
+
+
+def test_only_the_supervisor_acts_for_the_provider_and_only_the_authority_decides(app, client, auth):
+    _case_id, complaint = filed(app, client, auth)
+    for username in ("applicant", "clerk", "authority"):
+        auth.login(username)
+        response = post_form(client, f"/complaints/{complaint['id']}/forward", {"version": complaint["version"]},
+                             page="/login")
+        assert response.status_code == 403
+        auth.logout()
+    auth.login("supervisor")
+    response = post_form(client, f"/complaints/{complaint['id']}/authority-decision",
+                         {"version": complaint["version"], "outcome": "refused", "reasons": "x"}, page="/login")
+    assert response.status_code == 403
+
+
+# --- the authority (п.19, п.20) --------------------------------------------------------------
+
+def forwarded_complaint(app, client, auth) -> tuple[int, dict]:
+    case_id, complaint = filed(app, client, auth)
+    auth.login("supervisor")
+    assert post_form(client, f"/complaints/{complaint['id']}/forward", {"version": complaint["version"]},
+                     page=f"/complaints/{complaint['id']}").status_code == 302
+    auth.logout()
+    return case_id, complaint_of(app, case_id)
+
+
+def test_the_authority_decides_with_a_remedy_signs_and_the_applicant_is_told_of_the_court(app, client, auth):
+    case_id, complaint = forwarded_complaint(app, client, auth)
+    assert complaint["status"] == "at_authority" and not complaint["automatic"]
+    auth.login("authority")
+    path = f"/complaints/{complaint['id']}/authority-decision"
+    page = f"/complaints/{complaint['id']}"
+    incomplete = post_form(client, path, {"version": complaint["version"], "outcome": "satisfied",
+                                          "reasons": "Акт испытаний подтверждает условие.", "remedy": "",
+                                          "remedy_due": "31.02.2026"}, page=page)
+    text = incomplete.get_data(as_text=True)
+    assert incomplete.status_code == 422
+    assert 'id="remedy-error"' in text and 'id="remedy_due-error"' in text
+    due = (now_utc() + timedelta(days=20)).strftime("%d.%m.%Y")
+    done = post_form(client, path, {"version": complaint["version"], "outcome": "satisfied",
+                                    "reasons": "Акт испытаний подтверждает условие.",
+                                    "remedy": "Пересмотреть заявление без основания 2.", "remedy_due": due}, page=page)
+    assert done.status_code == 302
+    with app.app_context():
+        row = db.session.get(Complaint, complaint["id"])
+        assert row.decision_number.startswith("QC-") and row.decided_by == "authority"
+        report = signatures.check(row.decision_document)
+        assert report.passed, report.message_key
+        assert b"urn:tyndau:complaint-decision:1" in row.decision_document
+        document = row.decision_document
+        assert {d.code: d.state for d in row.deadlines}["complaint_authority"] == "met"
+    auth.logout()
+    auth.login("applicant")
+    shown = client.get(page).get_data(as_text=True)
+    assert "Recourse to court is possible after this pre-trial appeal" in shown
+    assert "Пересмотреть заявление без основания 2." in shown
+    assert client.get(f"/complaints/{complaint['id']}/decision.xml").data == document
+
+
+def test_a_complaint_left_without_consideration_needs_its_reason(app, client, auth):
+    _case_id, complaint = forwarded_complaint(app, client, auth)
+    auth.login("authority")
+    path, page = f"/complaints/{complaint['id']}/authority-decision", f"/complaints/{complaint['id']}"
+    response = post_form(client, path, {"version": complaint["version"], "outcome": "not_considered", "reasons": ""},
+                         page=page)
+    assert response.status_code == 422
+    assert post_form(client, path, {"version": complaint["version"], "outcome": "not_considered",
+                                    "reasons": "Подана неуполномоченным лицом."}, page=page).status_code == 302
+
+
+def test_the_authority_queue_counts_what_is_overdue(app, client, auth, monkeypatch):
+    _case_id, complaint = forwarded_complaint(app, client, auth)
+    auth.login("authority")
+    page = client.get("/authority/complaints").get_data(as_text=True)
+    assert complaint["number"] in page and "0 overdue" in page
+    late = complaint["terms"]["complaint_authority"][2] + timedelta(hours=1)
+    monkeypatch.setattr("portal.complaints.views.now_utc", lambda: late)
+    overdue = client.get("/authority/complaints?state=overdue").get_data(as_text=True)
+    assert complaint["number"] in overdue and "1 overdue" in overdue
+    partial = client.get("/authority/complaints?state=decided", headers={"HX-Request": "true"})
+    assert complaint["number"] not in partial.get_data(as_text=True) and "<html" not in partial.get_data(as_text=True)
+
+
+def test_the_administrative_case_and_its_archive_with_a_manifest(app, client, auth):
+    case_id, complaint = forwarded_complaint(app, client, auth)
+    auth.login("authority")
+    page = client.get(f"/authority/cases/{case_id}").get_data(as_text=True)
+    for heading in ("Documents", "Complaints", "Deadlines", "The full event log", complaint["number"]):
+        assert heading in page
+    response = client.get(f"/authority/cases/{case_id}/archive.zip")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    names = set(archive.namelist())
+    assert {"case.json", "events.json", "events.pdf", "manifest.json", "MANIFEST.sha256", "review.json"} <= names
+    assert any(n.startswith("complaints/") for n in names)
+    manifest = json.loads(archive.read("manifest.json"))["files"]
+    assert set(manifest) == names - {"manifest.json", "MANIFEST.sha256"}
+    for name, entry in manifest.items():
+        assert hashlib.sha256(archive.read(name)).hexdigest() == entry["sha256"], name
+    events = json.loads(archive.read("events.json"))["events"]
+    assert any(e["kind"] == "complaint.forwarded" for e in events)
+    assert archive.read("events.pdf").startswith(b"%PDF")
+    auth.logout()
+    auth.login("applicant")
+    assert client.get(f"/authority/cases/{case_id}/archive.zip").status_code == 403
+
+
+# --- a complaint as a signed XML document (issue 4) ------------------------------------------
+
+def test_a_complaint_can_be_filed_as_a_signed_document_read_from_what_was_signed(app, client, auth, sign):  # noqa: F811
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("applicant")
+    new = f"/applications/{case_id}/complaints/new"
+    xml = post_form(client, f"{new}.xml", {"subject": "case", "addressee": "authority",
+                                           "demands": "Отменить предварительное решение",
+                                           "arguments": "Подписанные доводы"}, page=new)
+    assert xml.headers["Content-Type"] == "application/xml"
+    wrong = post_form(client, new, {"signed_text": sign(xml.data, OTHER_BIN).decode("utf-8"),
+                                    "demands": "", "arguments": ""}, page=new)
+    assert wrong.status_code == 422 and "another organisation" in wrong.get_data(as_text=True)
+    signed = sign(xml.data).decode("utf-8")
+    response = post_form(client, new, {"signed_text": signed, "demands": "typed, not signed", "arguments": "",
+                                       "addressee": "provider", "subject": "case"}, page=new)
+    assert response.status_code == 302
+    with app.app_context():
+        complaint = db.session.scalar(db.select(Complaint).filter_by(application_id=case_id))
+        assert complaint.demands == "Отменить предварительное решение" and complaint.addressee == "authority"
+        purposes = [s.purpose for s in db.session.get(Complaint, complaint.id).application.signatures]
+        assert "complaint" in purposes
+    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
+    assert "Signed complaint" in page
+
+
+@pytest.mark.parametrize("username", ["clerk", "supervisor", "authority"])
+def test_staff_see_the_complaint_page(app, client, auth, username):
+    case_id, complaint = filed(app, client, auth)
+    auth.login(username)
+    assert client.get(f"/complaints/{complaint['id']}").status_code == 200
