@@ -62,6 +62,13 @@ test: install translations $(if $(findstring --ignore=tests/browser,$(PYTEST_ARG
 test-production: install translations
 	tests/production/run_production_check.sh
 
+# Load, faults and recovery of issue 8 (tests/production/test_faults.py, bench/faults.py): a 5-minute steady load
+# (LOAD_SECONDS), a gunicorn worker and the sweeper killed mid-work, PostgreSQL restarted and the SMTP relay down, on
+# gunicorn with 2 workers, the sweeper and the outbox; figures in bench/faults.json. CI runs them with a 20 s load.
+.PHONY: faults
+faults: install translations
+	$(BIN)/python bench/faults.py
+
 # The benchmarks of issue 8 (bench/run.py): pages with wrk at 100,000 and 1,000,000 scaled cases on a throw-away
 # PostgreSQL, the sweep, signatures and rules; bench/results.json and a summary. BENCH_CASES=100000 for a quick run.
 bench: install translations

@@ -48,7 +48,7 @@ class ProviderDecisionForm(FlaskForm):
 
     version = HiddenField()
     outcome = RadioField(_l("Decision"), choices=[
-        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Refused"))],
+        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Not satisfied"))],
         validators=[Required()])
     reasons = TextAreaField(_l("Reasons"), validators=[Required(), max_length(MAX_TEXT)])
 
@@ -58,7 +58,7 @@ class AuthorityDecisionForm(FlaskForm):
 
     version = HiddenField()
     outcome = RadioField(_l("Decision"), choices=[
-        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Refused")),
+        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Not satisfied")),
         (NOT_CONSIDERED, _l("Left without consideration"))], validators=[Required()])
     reasons = TextAreaField(_l("Reasons (for a complaint left without consideration: why)"),
                             validators=[Required(), max_length(MAX_TEXT)])

@@ -135,10 +135,10 @@ def resolve_subject(complaint: Complaint) -> Subject:
 
 def inaction_facts(deadline: Deadline) -> str:
     """The facts of an inaction, filled in for the applicant (they edit them before filing)."""
-    from portal.core.i18n import official_date
+    from portal.core.i18n import cite, official_date
 
     return str(_l("The term \"%(term)s\" (%(paragraph)s) of case %(number)s ended on %(day)s, and the step it "
-                  "calls for has not been taken.", term=deadline_label(deadline.code), paragraph=deadline.paragraph,
+                  "calls for has not been taken.", term=deadline_label(deadline.code), paragraph=cite(deadline.paragraph),
                   number=deadline.application.number, day=official_date(deadline.due_date)))
 
 

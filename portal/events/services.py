@@ -51,12 +51,8 @@ def lock_chains(application_ids) -> None:
     For a transaction that records events on many cases (a sweeper's batch): two such transactions
     taking the heads one by one in different orders could deadlock on PostgreSQL; in one order they wait.
     """
-    keys = sorted({chain.chain_key(a) for a in application_ids})
-    if not keys or db.session.get_bind().dialect.name != "postgresql":
-        return  # SQLite serialises writers; there are no row locks to order
-    # One statement, rows locked in key order; a chain without a head yet gets it on its first event.
-    db.session.execute(select(HEAD.c.chain_key).where(HEAD.c.chain_key.in_(keys))
-                       .order_by(HEAD.c.chain_key).with_for_update())
+    for key in sorted({chain.chain_key(a) for a in application_ids}):
+        _lock_head(key)
 
 
 def _lock_head(key: int) -> tuple[int, str]:

@@ -42,7 +42,7 @@ COMPLAINT_LABELS = {
     "favourable_act": _l("Favourable act of the provider (п.17)"),
     "satisfied": _l("Satisfied"),
     "partly_satisfied": _l("Partly satisfied"),
-    "refused": _l("Refused"),
+    "refused": _l("Not satisfied"),
     "not_considered": _l("Left without consideration"),
     rules.PENDING: _l("Not decided yet"),
 }
@@ -54,6 +54,10 @@ TERM_LABELS = {
 }
 CASES_LISTED = 50  # late and overdue cases named on the page; the rest are counted
 
+
+def _labelled(label, part) -> str:
+    """"Label: part" for a CSV row (the parts translated on their own, so Babel finds them)."""
+    return f"{label}: {part}"
 
 def days(value: float | None) -> str:
     return "" if value is None else format_decimal(value, format="#,##0.0")
@@ -133,28 +137,28 @@ def figures(report: rules.QualityReport) -> list[tuple[str, str, str, str]]:
         add(section, _("Service term over, no result yet"), p.overdue)
         add(section, _("Share delivered on time"), share(p.on_time, p.delivered_total))
         for result, counts in p.delivered.items():
-            add(section, f"{RESULT_LABELS[result]}: {_('on time')}", counts["on_time"])
-            add(section, f"{RESULT_LABELS[result]}: {_('late')}", counts["late"])
+            add(section, _labelled(RESULT_LABELS[result], _("on time")), counts["on_time"])
+            add(section, _labelled(RESULT_LABELS[result], _("late")), counts["late"])
         section = _("Working days per stage")
         for stage, figure in p.stages.items():
-            add(section, f"{STAGE_LABELS[stage]}: {_('stages counted')}", figure.count)
-            add(section, f"{STAGE_LABELS[stage]}: {_('average')}", days(figure.average))
-            add(section, f"{STAGE_LABELS[stage]}: {_('longest')}", "" if figure.longest is None else figure.longest)
+            add(section, _labelled(STAGE_LABELS[stage], _("stages counted")), figure.count)
+            add(section, _labelled(STAGE_LABELS[stage], _("average")), days(figure.average))
+            add(section, _labelled(STAGE_LABELS[stage], _("longest")), "" if figure.longest is None else figure.longest)
         section = _("Preliminary refusals")
         for outcome, n in p.refusals.items():
             add(section, REFUSAL_LABELS[outcome], n)
         add(section, _("Total"), p.refusals_total)
         section = _("Complaints")
         for outcome, row in p.complaints.items():
-            add(section, f"{COMPLAINT_LABELS[outcome]}: {_('total')}", row["total"])
+            add(section, _labelled(COMPLAINT_LABELS[outcome], _("total")), row["total"])
             if outcome != rules.PENDING:
-                add(section, f"{COMPLAINT_LABELS[outcome]}: {_('decided by the provider')}", row["provider"])
-                add(section, f"{COMPLAINT_LABELS[outcome]}: {_('decided by the authority')}", row["authority"])
-            add(section, f"{COMPLAINT_LABELS[outcome]}: {_('late')}", row["late"])
+                add(section, _labelled(COMPLAINT_LABELS[outcome], _("decided by the provider")), row["provider"])
+                add(section, _labelled(COMPLAINT_LABELS[outcome], _("decided by the authority")), row["authority"])
+            add(section, _labelled(COMPLAINT_LABELS[outcome], _("late")), row["late"])
         add(section, _("Total"), p.complaints_total)
         add(section, _("Complaints with a term breached"), p.complaints_late)
         for code, n in p.complaints_late_by_term.items():
-            add(section, f"{_('Term breached')}: {TERM_LABELS.get(code, code)}", n)
+            add(section, _labelled(_("Term breached"), TERM_LABELS.get(code, code)), n)
     return rows
 
 

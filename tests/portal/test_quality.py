@@ -168,7 +168,7 @@ def test_the_figures_of_june_on_the_page(app, client, june):
     assert refusals["The applicant declined the hearing"] == ["0"] and refusals["Total"] == ["2"]
     complaints = tables["Complaints registered in the period, by outcome"]
     assert complaints["Favourable act of the provider (п.17)"] == ["1", "0", "1", "0"]
-    assert complaints["Refused"] == ["0", "1", "1", "1"]
+    assert complaints["Not satisfied"] == ["0", "1", "1", "1"]
     assert complaints["Not decided yet"] == ["—", "—", "1", "1"]
     assert complaints["Total"] == ["", "", "3", "2"]
     breached = tables["Complaint terms breached: missed, met after their end, or still open after it"]
@@ -197,7 +197,7 @@ def test_the_csv_has_the_same_figures_for_excel(app, client, june):
     assert values[("Working days per stage", "Previous step to the signed final decision: average")] == "4.5"
     assert values[("Working days per stage", "Notice to the hearing: longest")] == "2"
     assert values[("Preliminary refusals", "The grounds for refusal are confirmed")] == "1"
-    assert values[("Complaints", "Refused: decided by the authority")] == "1"
+    assert values[("Complaints", "Not satisfied: decided by the authority")] == "1"
     assert values[("Complaints", "Complaints with a term breached")] == "2"
     # In Russian: Cyrillic survives, the decimal comma is the locale's.
     client.get("/language/ru")

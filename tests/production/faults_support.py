@@ -143,6 +143,15 @@ class Installation(Production):
         return target
 
 
+def portal_app(setup: Installation):
+    """The portal's app in the test's own process, on the installation's database and folders."""
+    from portal import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://" + setup.database_url.split("://", 1)[1],
+                       "SECRET_KEY": "the-test-only", "UPLOADS_DIR": str(setup.uploads),
+                       "MAIL_FOLDER": str(setup.mail)})
+
+
 def _fail(message: str):
     raise AssertionError(message)
 

@@ -32,7 +32,8 @@ import pytest
 
 from tests.production.faults_support import (PDF, Browser, Cluster, Database, Installation, SmtpRelay, Stats,
                                              SteadyLoad, attach_all, files_match_rows, free_port, kill, log_in,
-                                             missing_codes, record, rss_kb, start_application, submit, upload)
+                                             missing_codes, portal_app, record, rss_kb, start_application, submit,
+                                             upload)
 from tests.production.test_production_setup import (CLEAN_EXIT, DATABASE_URL, children_of, drop_database,
                                                     fresh_database, wait_for)
 
@@ -273,6 +274,8 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
             page = applicant.get(f"/applications/{application_id}", "case")
             assert page.status == 200 and case["number"] in page.text
 
+            figures["files_follow_their_transaction"] = files_follow_their_transaction(setup, application_id)
+
             final = files_match_rows(db, setup.uploads)
             figures["files_at_end"] = final
             assert final["files"] == final["rows"] == len(codes), final
@@ -285,6 +288,54 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
             db.close()
 
 
+def files_follow_their_transaction(setup, application_id: int) -> dict:
+    """Without a kill, the portal cleans up by itself: an upload whose transaction does not commit leaves no file,
+    and a removed document's file goes only when the removal commits (portal/documents/services.py)."""
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+
+    from portal.accounts.models import User
+    from portal.applications.models import Application
+    from portal.documents import services as documents
+    from portal.extensions import db
+
+    def stored(case, actor):
+        return documents.store_upload(case, "extra", FileStorage(BytesIO(PDF), filename="extra.pdf"), actor)
+
+    seen = {}
+    with portal_app(setup).app_context():
+        case, actor = db.session.get(Application, application_id), db.session.scalar(
+            db.select(User).filter_by(username="applicant"))
+        document = stored(case, actor)
+        path = documents.file_path(document)
+        seen["in_place_before_commit"] = os.path.exists(path)
+        db.session.rollback()
+        seen["gone_after_rollback"] = not os.path.exists(path)
+        case, actor = db.session.get(Application, application_id), db.session.get(User, actor.id)
+        path = documents.file_path(stored(case, actor))
+        db.session.remove()  # a request torn down without a commit
+        seen["gone_after_teardown"] = not os.path.exists(path)
+        case, actor = db.session.get(Application, application_id), db.session.get(User, actor.id)
+        document = stored(case, actor)
+        db.session.commit()
+        path = documents.file_path(document)
+        seen["kept_after_commit"] = os.path.exists(path)
+        db.session.delete(document)
+        documents.remove_file(document)
+        db.session.rollback()
+        seen["kept_when_removal_rolled_back"] = os.path.exists(path)
+        document = db.session.scalar(db.select(documents.Document).filter_by(storage_key=os.path.basename(path)))
+        db.session.delete(document)
+        documents.remove_file(document)
+        db.session.commit()
+        seen["gone_when_removal_committed"] = not os.path.exists(path)
+        db.session.remove()
+        db.engine.dispose()
+    assert all(seen.values()), seen
+    return seen
+
+
 # --- 3. the sweeper killed in the middle of a sweep --------------------------------------------------
 
 DUE_CASES = int(os.environ.get("FAULT_DUE_CASES", "160"))
@@ -294,14 +345,11 @@ def make_due_cases(setup, count: int) -> int:
     """`count` registered cases received long ago, so every term of theirs is due now; how many deadlines are due."""
     from sqlalchemy import select
 
-    from portal import create_app
     from portal.accounts.models import User
     from portal.applications import services
     from portal.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://" + setup.database_url.split("://", 1)[1],
-                      "SECRET_KEY": "the-test-only-prepares", "UPLOADS_DIR": str(setup.uploads),
-                      "MAIL_FOLDER": str(setup.mail)})
+    app = portal_app(setup)
     received = datetime(2025, 3, 3, 5, 0, tzinfo=timezone.utc)  # a Monday, 10:00 in Almaty
     with app.app_context():
         applicant = db.session.scalar(select(User).filter_by(username="applicant"))
@@ -402,9 +450,10 @@ OUTAGE_SECONDS = float(os.environ.get("FAULT_OUTAGE_SECONDS", "6"))
 
 def test_postgresql_restart_under_load_answers_503_and_recovers(request, tmp_path_factory):
     cluster = Cluster()
+    died: set[str] = set()  # the loops that exited during the outage (restarted below, as systemd does)
     try:
         cluster.init()
-        with installation(request, tmp_path_factory, "pg_restart", server_url=cluster.url) as setup:
+        with installation(request, tmp_path_factory, "pg_restart", server_url=cluster.url, killed=died) as setup:
             setup.start_web()
             setup.start_process("sweeper")
             setup.start_process("outbox")
@@ -447,6 +496,19 @@ def test_postgresql_restart_under_load_answers_503_and_recovers(request, tmp_pat
                 stop.set()
                 prober.join(10)
                 load.close()
+            # `flask deadlines run` and `flask outbox run` exit on a database error (their loops do not catch it):
+            # recorded, then started again as the service manager would (deploy/*.service: Restart=always).
+            loops = {}
+            for name in ("sweeper", "outbox"):
+                process = setup.processes[name]
+                loops[name] = {"survived": process.alive(), "exit_code": process.popen.poll()}
+                if not process.alive():
+                    died.add(name)
+                    again = setup.start_process(name, label=f"{name}-restarted")
+                    wait_for(lambda: any(line.startswith("{") for line in again.log().splitlines()) or
+                             (not again.alive() and pytest.fail(f"{name} exited:\n{again.log()}", pytrace=False)),
+                             60, f"the restarted {name} to run")
+                    loops[name]["restarted_and_ran"] = True
             during = [p for p in probes if outage["down_at"] + 0.5 < p[0] < outage["up_at"]]
             after = [p for p in probes if p[0] > outage["up_at"]]
             first_ok = next((p[0] for p in after if p[1] == 200), None)
@@ -466,7 +528,7 @@ def test_postgresql_restart_under_load_answers_503_and_recovers(request, tmp_pat
                 "non_503_errors": bad[:10], "applications_filed": len(load.filed),
                 "journey_failures": len(load.failures), "workers_before": workers, "workers_after": setup.workers(),
                 "files": {k: v if isinstance(v, int) else len(v) for k, v in files.items()},
-                "processes_alive_after": {n: p.alive() for n, p in setup.processes.items()},
+                "loops": loops,
             }
             record("postgresql_restart", {"ok": not bad, **figures})
             assert during and {p[1] for p in during} == {503}, f"answers during the outage: {figures}"
