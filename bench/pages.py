@@ -56,7 +56,7 @@ def prepare(pg, cases: int, work: Path) -> tuple[str, dict]:
                "output": out.stdout.strip().splitlines()}
     result = {"name": f"scale/{cases}", "figures": figures, "ratio": round(seconds / target, 3),
               "target": f"demo scale: {cases:,} cases in under {target:.0f} s (1,000,000 in 15 minutes)",
-              "pass": seconds < target}
+              "pass": seconds < target if cases >= 100_000 else None}
     return url, result
 
 

@@ -45,7 +45,7 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
     iin: Mapped[str | None] = mapped_column(String(12))
-    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at = mapped_column(UTCDateTime, default=utcnow)

@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from portal.applications.models import DRAFT, Application
+from portal.applications.models import DRAFT, STATUSES, Application
 from portal.deadlines.models import OPEN, Deadline
 from portal.events.models import Event
 from portal.extensions import db
@@ -106,7 +106,10 @@ def _nearest_first(filters: dict, page: int, page_size: int) -> Pagination:
         return [found[i] for i in ids if i in found]
 
     def count() -> int:
-        return db.session.scalar(select(func.count()).select_from(Application).where(*conditions))
+        # The same cases as `conditions`, named by status so the status index alone can count them.
+        statuses = [filters["stage"]] if filters.get("stage") else [s for s in STATUSES if s != DRAFT]
+        return db.session.scalar(select(func.count()).select_from(Application).where(
+            Application.status.in_(statuses), *conditions[1:]))
 
     return _Page(page=page, per_page=page_size, max_per_page=None, error_out=False, find_items=items, find_total=count)
 

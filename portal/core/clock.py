@@ -21,3 +21,28 @@ def parse_moment(text: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ALMATY)
     return moment.astimezone(timezone.utc)
+
+
+def run_every(every: int, step, name: str) -> None:
+    """A worker's loop: `step()` every `every` seconds, riding out database outages.
+
+    A restart of PostgreSQL must not end the sweeper or the mail worker (systemd would give up
+    restarting them after a few quick exits): the failed round is rolled back and retried next time.
+    """
+    import logging
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    from portal.extensions import db
+
+    log = logging.getLogger(f"tyndau.{name}")
+    while True:
+        try:
+            step()
+        except DBAPIError as exc:
+            log.warning("%s: database unavailable, retrying in %ss: %s", name, every, exc.__class__.__name__)
+            db.session.rollback()
+        finally:
+            db.session.remove()
+        time.sleep(every)

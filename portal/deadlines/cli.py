@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import click
 from flask.cli import AppGroup
 
 from portal.calendar_admin.services import current_calendar
-from portal.core.clock import now_utc, parse_moment
+from portal.core.clock import run_every, now_utc, parse_moment
 from portal.extensions import db
 from portal.law.services import law_in_force
 from rules import deadlines as rules_deadlines
@@ -77,7 +76,4 @@ def run(every: int) -> None:
     """Sweep every minute, for the sweeper process."""
     from portal.deadlines.sweeper import sweep as run_sweep
 
-    while True:
-        click.echo(json.dumps(run_sweep(now_utc())))
-        db.session.remove()
-        time.sleep(every)
+    run_every(every, lambda: click.echo(json.dumps(run_sweep(now_utc()))), "sweeper")

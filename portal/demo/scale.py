@@ -615,7 +615,8 @@ class _Run:
         now = self.now
         self.clerks = [self.users["clerk"].id]
         self.signatories = [self.users["signatory"].id]
-        existing = dict(db.session.execute(text("SELECT username, id FROM user_account")).all())
+        existing = dict(db.session.execute(text("SELECT username, id FROM user_account WHERE username LIKE 'scale-clerk-%' "
+                                                "OR username LIKE 'scale-signatory-%'")).all())
         for role, count, target in ((CLERK, SCALE_CLERKS, self.clerks), (SIGNATORY, SCALE_SIGNATORIES,
                                                                          self.signatories)):
             for n in range(1, count + 1):
@@ -671,6 +672,7 @@ class _Run:
         self.demo_orgs = [(u.organization_id, u.id, u.email, u.organization.bin, u.organization.name,
                            u.organization.legal_address or "")
                           for u in (self.users["applicant"], self.users["applicant2"])]
+        self.supervisor_id, self.authority_id = self.users["supervisor"].id, self.users["authority"].id
         # Nothing is read through the session from here on: the loader's connection writes alone.
         db.session.commit()
         loader = _Loader(db.engine, [*ORDER, "complaint", "event_chain_head"])
@@ -1256,7 +1258,7 @@ class _Run:
         registered_on = days.calendar.registration_date(received)
         complaint_number = f"C-{registered_on.year}-{complaint_id:06d}"
         to_authority = rand() < 0.2
-        supervisor, official, clerk = self.users["supervisor"].id, self.users["authority"].id, self.clerks[0]
+        supervisor, official, clerk = self.supervisor_id, self.authority_id, self.clerks[0]
         about = {"complaint": complaint_number}
         values = {"id": complaint_id, "number": complaint_number, "application_id": app_id, "organization_id": org_id,
                   "filed_by_id": applicant_id, "subject_kind": "decision", "subject_ref": ref,

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import json
-import time
 
 import click
 from flask.cli import AppGroup
 
-from portal.core.clock import now_utc
+from portal.core.clock import run_every, now_utc
 from portal.deadlines.cli import MOMENT
-from portal.extensions import db
 
 outbox_cli = AppGroup("outbox", help="E-mail notifications: send what is due.")
 
@@ -35,10 +33,7 @@ def send(now) -> None:
 @click.option("--every", default=30, show_default=True, help="Seconds between runs.")
 def run(every: int) -> None:
     """Send what is due every 30 seconds, for the mail worker process."""
-    while True:
-        _send_due(now_utc())
-        db.session.remove()
-        time.sleep(every)
+    run_every(every, lambda: _send_due(now_utc()), "outbox")
 
 
 @outbox_cli.command("retry-failed")

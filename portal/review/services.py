@@ -158,6 +158,9 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
                  "added": {str(n): r.strip() for n, r in added.items()}})
     db.session.add(decision)
     _meet(application, ("review", "reissue_review"), now)
+    if not kept:
+        # No grounds, so no preliminary refusal: the hearing's terms (п.10) no longer apply and are not missed.
+        _close(application, ("hearing_notice", "hearing"))
     application.status = GROUNDS_FOUND if kept else AWAITING_DECISION
     events.record(application, "review.decided", actor=clerk, grounds=kept)
     return decision
@@ -174,6 +177,12 @@ def _meet(application: Application, codes: tuple[str, ...], now) -> None:
     for deadline in application.deadlines:
         if deadline.code in codes and deadline.state == OPEN:
             deadline.state, deadline.met_at, deadline.next_check_at = MET, now, None
+
+
+def _close(application: Application, codes: tuple[str, ...]) -> None:
+    for deadline in application.deadlines:
+        if deadline.code in codes and deadline.state == OPEN:
+            deadline.state, deadline.next_check_at = CLOSED, None
 
 
 def _close_open(application: Application) -> None:

@@ -160,7 +160,7 @@ def test_another_organisation_cannot_see_or_file_on_the_case(app, client, auth):
     assert client.get(f"/complaints/{complaint['id']}").status_code == 404
     assert client.get(f"/applications/{case_id}/complaints/new").status_code == 404
     assert client.get(f"/complaints/{complaint['id']}/decision.xml").status_code == 404
-    assert "C-" not in client.get("/cabinet").get_data(as_text=True)
+    assert complaint["number"] not in client.get("/cabinet").get_data(as_text=True)
 
 
 # --- the provider (п.17, п.18) ---------------------------------------------------------------

@@ -127,3 +127,27 @@ def test_only_clerks_act_on_the_workbench(app, client, auth, username):
     auth.login(username)
     for path in ("completeness", "review"):
         assert client.get(f"/staff/cases/{case_id}/{path}").status_code in (403, 404)
+
+
+def test_no_grounds_closes_the_hearing_terms_so_the_sweeper_never_marks_them_missed(app):
+    """After a review without grounds there is no preliminary refusal: its terms no longer apply (п.10)."""
+    from datetime import timedelta
+
+    from portal.accounts.models import User
+    from portal.applications.models import Application
+    from portal.deadlines.sweeper import sweep
+    from portal.review import services as review
+
+    with app.app_context():
+        case = db.session.scalar(db.select(Application).filter_by(status="registered"))
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        review.decide_completeness(case, clerk, [], "", None)
+        review.decide_review(case, clerk, {}, {}, "", None, None)
+        db.session.commit()
+        states = {d.code: d.state for d in case.deadlines}
+        assert states["hearing_notice"] == states["hearing"] == "closed"
+        service_due = next(d.due_at for d in case.deadlines if d.code == "service")
+        sweep(service_due - timedelta(hours=1))
+        db.session.refresh(case)
+        assert {d.code: d.state for d in case.deadlines}["hearing_notice"] == "closed"
+        assert case.overdue_since is None
