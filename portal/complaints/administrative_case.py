@@ -13,7 +13,7 @@ import json
 import os
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import inspect, select
@@ -57,7 +57,6 @@ class AdministrativeCase:
     deadlines: list
     events: list
     chain: object = None
-    extra: dict = field(default_factory=dict)
 
 
 def gather(application) -> AdministrativeCase:
@@ -81,11 +80,9 @@ def gather(application) -> AdministrativeCase:
 
 
 def chain_report(application):
-    """Whether the case's event log is intact (None where the log is not chained)."""
-    try:
-        from portal.events.services import verify_chain
-    except ImportError:  # pragma: no cover - the chain arrived with migration 0009
-        return None
+    """Whether the case's event log is intact (events.chain.ChainReport)."""
+    from portal.events.services import verify_chain
+
     return verify_chain(application.id)
 
 
@@ -131,7 +128,7 @@ def build_archive(case: AdministrativeCase, log_pdf: bytes | None = None) -> byt
         if complaint.decision_document:
             files[f"{stem}.decision.xml"] = complaint.decision_document
     files["deadlines.json"] = _json([as_dict(d) for d in case.deadlines])
-    files["events.json"] = _json({"chain": _chain_dict(case.chain), "events": [as_dict(e) for e in case.events]})
+    files["events.json"] = _json({"chain": case.chain.as_dict(), "events": [as_dict(e) for e in case.events]})
     if log_pdf is not None:
         files["events.pdf"] = log_pdf
     manifest = {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -144,10 +141,3 @@ def build_archive(case: AdministrativeCase, log_pdf: bytes | None = None) -> byt
             archive.writestr(name, data)
     return out.getvalue()
 
-
-def _chain_dict(chain) -> dict | None:
-    if chain is None:
-        return None
-    if hasattr(chain, "to_dict"):
-        return chain.to_dict()
-    return {k: v for k, v in vars(chain).items() if not k.startswith("_")}
