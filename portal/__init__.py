@@ -131,6 +131,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["official_datetime"] = i18n.official_datetime
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.filters["cite"] = i18n.cite
+    i18n.install_template_gettext(app.jinja_env)
 
     @app.context_processor
     def inject():

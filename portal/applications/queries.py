@@ -1,12 +1,12 @@
 """Read-only queries behind the cabinet, the staff list and the case page (a fixed number each)."""
 from __future__ import annotations
 
-from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.applications.models import DRAFT, STATUSES, Application
+from portal.core.pagination import Page, capped_count, page_of, paginate
 from portal.deadlines.models import OPEN, Deadline
 from portal.events.models import Event
 from portal.extensions import db
@@ -28,16 +28,6 @@ def cabinet_cases(organization_id: int) -> list[Application]:
 MAX_OPEN_TERMS = 8
 
 
-class _Page(Pagination):
-    """A page whose items and total were found by the caller (flask_sqlalchemy's interface for the templates)."""
-
-    def _query_items(self) -> list:
-        return self._query_args["find_items"](self.page, self.per_page)
-
-    def _query_count(self) -> int:
-        return self._query_args["find_total"]()
-
-
 def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
     """Filed cases for staff, nearest open deadline first, filtered by stage, kind and deadline state.
 
@@ -48,7 +38,7 @@ def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
     nearest = (select(Deadline.application_id, func.min(Deadline.due_at).label("due_at"))
                .where(Deadline.state == OPEN, Deadline.complaint_id.is_(None)).group_by(Deadline.application_id).subquery())
     query = (select(Application).outerjoin(nearest, nearest.c.application_id == Application.id)
-             .where(Application.status != DRAFT).options(selectinload(Application.deadlines)))
+             .where(Application.status != DRAFT))
     if filters.get("stage"):
         query = query.where(Application.status == filters["stage"])
     if filters.get("kind"):
@@ -66,16 +56,16 @@ def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
                             ~select(Deadline.id).where(Deadline.application_id == Application.id, Deadline.complaint_id.is_(None),
                                                        Deadline.state == OPEN, Deadline.due_date <= horizon).exists())
     query = query.order_by(nearest.c.due_at.is_(None), nearest.c.due_at, Application.id)
-    return db.paginate(query, page=page, per_page=page_size, error_out=False)
+    return paginate(query, page, page_size)
 
 
-def _nearest_first(filters: dict, page: int, page_size: int) -> Pagination:
+def _nearest_first(filters: dict, page: int, page_size: int) -> Page:
     """The same order as staff_cases' query, without grouping every open deadline of every case first.
 
     Walking the open terms by due date (ix_deadline_open_due), the first time a case appears is its
     nearest deadline, and ties fall in case order: so the first (page x size) distinct cases of the walk
     are the cases with an open term, in order. Cases with none follow by number (id). A page costs what
-    it shows, not what the database holds; only the total still counts every matching case.
+    it shows, not what the database holds; the total counts at most COUNT_CAP + 1 cases.
     """
     conditions = [Application.status != DRAFT]
     if filters.get("stage"):
@@ -102,16 +92,25 @@ def _nearest_first(filters: dict, page: int, page_size: int) -> Pagination:
         if not ids:
             return []
         found = {a.id: a for a in db.session.scalars(
-            select(Application).where(Application.id.in_(ids)).options(selectinload(Application.deadlines)))}
+            select(Application).where(Application.id.in_(ids)))}
         return [found[i] for i in ids if i in found]
 
     def count() -> int:
         # The same cases as `conditions`, named by status so the status index alone can count them.
         statuses = [filters["stage"]] if filters.get("stage") else [s for s in STATUSES if s != DRAFT]
-        return db.session.scalar(select(func.count()).select_from(Application).where(
-            Application.status.in_(statuses), *conditions[1:]))
+        return capped_count(select(Application.id).where(Application.status.in_(statuses), *conditions[1:]))
 
-    return _Page(page=page, per_page=page_size, max_per_page=None, error_out=False, find_items=items, find_total=count)
+    return page_of(items, count, page, page_size)
+
+
+def service_terms(cases: list[Application]) -> dict[int, Deadline]:
+    """The term of the service of each listed case (the queue's "Result due"), without its other terms."""
+    if not cases:
+        return {}
+    rows = db.session.scalars(select(Deadline).where(
+        Deadline.application_id.in_([case.id for case in cases]), Deadline.complaint_id.is_(None),
+        Deadline.code.in_(("service", "service_reissue"))))
+    return {row.application_id: row for row in rows}
 
 
 def case_deadlines(application: Application) -> list[Deadline]:

@@ -279,7 +279,8 @@ def queue():
     horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
     cases = queries.staff_cases(filters, page, now, horizon)
     return render_page("applications/queue.html", "applications/_queue_results.html", cases=cases, page=page,
-                       form=form, filters={k: v for k, v in filters.items() if v})
+                       service_terms=queries.service_terms(cases.items), form=form,
+                       filters={k: v for k, v in filters.items() if v})
 
 
 @bp.route("/staff/paper", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 from flask import g
 
@@ -12,12 +13,20 @@ from rules.calendar import WorkingCalendar
 
 
 def current_calendar() -> WorkingCalendar:
-    """Built once per request (or CLI command) from the exceptions table."""
+    """The exceptions table read once per request (or CLI command); the calendar built once per process for them."""
     calendar = g.get("_calendar")
     if calendar is None:
-        rows = db.session.scalars(db.select(CalendarException))
-        calendar = g._calendar = WorkingCalendar([RuleException(r.day, r.is_workday, r.decree) for r in rows])
+        rows = db.session.execute(db.select(CalendarException.day, CalendarException.is_workday,
+                                            CalendarException.decree).order_by(CalendarException.day))
+        calendar = g._calendar = _calendar_for(tuple(RuleException(*row) for row in rows))
     return calendar
+
+
+@lru_cache(maxsize=4)
+def _calendar_for(exceptions: tuple[RuleException, ...]) -> WorkingCalendar:
+    # Reading the table every request keeps every worker current after an admin's change; building the holidays
+    # package's calendar is what costs, and it only depends on these rows.
+    return WorkingCalendar(exceptions)
 
 
 def _forget() -> None:

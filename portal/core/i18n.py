@@ -2,15 +2,25 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
-from flask import current_app, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask import current_app, g, request
+from flask_babel import get_locale, get_translations
+
+from portal.core.clock import ALMATY
 
 LANG_COOKIE = "lang"
-# Official documents write dates as dd.MM.yyyy in all three languages.
+# Official documents write dates as dd.MM.yyyy (CLDR pattern) in all three languages, with Latin digits and
+# in Asia/Almaty time (BABEL_DEFAULT_TIMEZONE); the same in every locale, so strftime writes them (a case page
+# shows a few hundred dates and Babel's formatter was a tenth of its time). tests/portal/test_i18n.py checks
+# that Babel gives the same text.
 OFFICIAL_DATE = "dd.MM.yyyy"
 OFFICIAL_DATETIME = "dd.MM.yyyy HH:mm"
+_DATE, _DATETIME = "%d.%m.%Y", "%d.%m.%Y %H:%M"
+
+
+def _almaty(value: datetime) -> datetime:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(ALMATY)
 
 
 def select_locale() -> str:
@@ -26,12 +36,12 @@ def official_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return format_datetime(value, OFFICIAL_DATE)  # converted to Asia/Almaty by Babel
-    return format_date(value, OFFICIAL_DATE)
+        return _almaty(value).strftime(_DATE)
+    return value.strftime(_DATE)
 
 
 def official_datetime(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value, OFFICIAL_DATETIME)
+    return "" if value is None else _almaty(value).strftime(_DATETIME)
 
 
 def localized(texts: dict | None) -> str:
@@ -75,3 +85,31 @@ def cite(citation: str | None) -> str:
         else:
             parts.append(part)
     return "; ".join(parts)
+
+
+def current_translations():
+    """Flask-Babel's get_translations() with the answer kept for the request's locale.
+
+    A case page asks for a few hundred texts; each of Flask-Babel's own lookups walks its context
+    three times. The kept answer is tied to the locale object, so force_locale (mails in the
+    recipient's language) gets its own catalog and the page's comes back after it.
+    """
+    ctx = getattr(g, "_flask_babel", None)
+    locale = getattr(ctx, "babel_locale", None)
+    if locale is None:
+        return get_translations()
+    kept = getattr(ctx, "tyndau_translations", None)
+    if kept is None or kept[0] is not locale:
+        kept = ctx.tyndau_translations = (locale, get_translations())
+    return kept[1]
+
+
+def install_template_gettext(env) -> None:
+    """The templates' _(), ngettext() and pgettext() through current_translations()."""
+    env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

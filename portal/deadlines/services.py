@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
-from flask_babel import format_date, get_locale
-
-from portal.calendar_admin.services import current_calendar
+from babel import dates as babel_dates
+from flask_babel import get_locale
 from sqlalchemy.orm import contains_eager
 
+from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY
+from portal.core.pagination import paginate
 from portal.deadlines.models import MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db
@@ -115,7 +116,7 @@ def at_risk(now, page: int, per_page: int = 25):
              .where(db.or_(Deadline.state == MISSED, db.and_(Deadline.state == OPEN, Deadline.due_date <= horizon)))
              .options(contains_eager(Deadline.application))
              .order_by(Deadline.due_at, Deadline.id))
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page, per_page)
 
 
 # --- the case page's day-by-day timeline ------------------------------------------------------
@@ -188,7 +189,8 @@ def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
         anchor = TimelineDay(row.starts_on, False, reason="event", is_event=True)
         days = days + [anchor] if backward else [anchor] + days
         event = row.starts_from
-    days = [replace(d, is_due=d.day == row.due_date, is_today=d.day == today, weekday=format_date(d.day, "EEE"))
+    names = _weekdays(str(get_locale() or "en"))
+    days = [replace(d, is_due=d.day == row.due_date, is_today=d.day == today, weekday=names[d.day.weekday()])
             for d in days]
     first, last = days[0].day, days[-1].day
     position = "before" if today < first else "after" if today > last else "within"
@@ -208,6 +210,13 @@ def _skipped(step, calendar) -> TimelineDay:
 
 def _holiday_name(day: date) -> str | None:
     return _holidays_in(str(get_locale() or "en")).get(day)
+
+
+@lru_cache(maxsize=8)
+def _weekdays(locale: str) -> tuple[str, ...]:
+    """Short weekday names, Monday first, in the page's language (a band shows dozens of days)."""
+    monday = date(2024, 1, 1)
+    return tuple(babel_dates.format_date(monday + timedelta(days=i), "EEE", locale=locale) for i in range(7))
 
 
 @lru_cache(maxsize=4)

@@ -6,9 +6,11 @@ as they are when it leaves, and the worker stores what it actually sent.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -44,7 +46,23 @@ def _render(name: str, message, lang: str) -> str:
 
 def subject(message, lang: str | None = None) -> str:
     """One line: a header cannot carry a line break."""
-    return " ".join(_render("notifications/subject.txt", message, lang or message.language).split())
+    context = json.dumps(message.context or {}, sort_keys=True, default=str)
+    return _subject(message.kind, context, lang or message.language)
+
+
+# A subject depends only on the kind, the context (a message's never changes) and the language: the cabinet
+# shows twenty of them on every visit, so each is rendered once per process. Catalogs change only on a deploy.
+@lru_cache(maxsize=8192)
+def _subject(kind: str, context: str, lang: str) -> str:
+    message = _Message(kind, json.loads(context))
+    return " ".join(_render("notifications/subject.txt", message, lang).split())
+
+
+class _Message:
+    """What a subject template reads of a message."""
+
+    def __init__(self, kind: str, context: dict):
+        self.kind, self.context = kind, context
 
 
 def body(message, lang: str | None = None) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.applications.models import REISSUE, Application
+from portal.core.pagination import paginate
 from portal.decisions.models import CERTIFICATE, SIGNED, Decision
 from portal.extensions import db
 
@@ -31,7 +32,7 @@ def register(search: str, page: int, today: date, per_page: int = 25):
                                 Application.bin == search, Decision.number == search.upper()))
     current_first = and_(Decision.valid_until >= today).desc()
     query = query.order_by(current_first, Decision.valid_until.desc(), Decision.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page, per_page)
 
 
 def is_replaced(decision: Decision) -> bool:

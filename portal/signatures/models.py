@@ -37,7 +37,8 @@ class Signature(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(String(30))
-    document: Mapped[bytes] = mapped_column(LargeBinary)
+    # Up to 5 MB: loaded only when someone downloads or archives it, never with the case page.
+    document: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     document_sha256: Mapped[str] = mapped_column(String(64))
     report: Mapped[dict] = mapped_column(JSON)
     indication: Mapped[str] = mapped_column(String(20))

@@ -41,6 +41,25 @@ def test_dates_are_official_in_every_language(app):
             assert official_date(date(2026, 3, 9)) == "09.03.2026"
 
 
+def test_official_dates_written_by_strftime_match_babel_in_every_language(app):
+    """The filters skip Babel for speed; this keeps them equal to Babel's dd.MM.yyyy in Asia/Almaty."""
+    from datetime import date, datetime, timedelta, timezone
+
+    from flask_babel import format_date, format_datetime
+
+    from portal.core.i18n import OFFICIAL_DATE, OFFICIAL_DATETIME, official_date, official_datetime
+
+    moments = [datetime(2026, 12, 31, 18, 59, tzinfo=timezone.utc), datetime(2026, 12, 31, 19, 0, tzinfo=timezone.utc),
+               datetime(2027, 3, 1, 4, 5), datetime(2026, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5)))]
+    for lang in ("kk", "ru", "en"):
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            for moment in moments:
+                assert official_datetime(moment) == format_datetime(moment, OFFICIAL_DATETIME)
+                assert official_date(moment) == format_datetime(moment, OFFICIAL_DATE)
+            assert official_date(date(2026, 1, 2)) == format_date(date(2026, 1, 2), OFFICIAL_DATE) == "02.01.2026"
+            assert official_datetime(moments[1]) == "01.01.2027 00:00"  # 19:00 UTC is midnight in Almaty (UTC+5)
+
+
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_the_catalog_is_complete(lang):
     path = os.path.join(ROOT, "portal", "translations", lang, "LC_MESSAGES", "messages.po")

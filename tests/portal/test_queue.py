@@ -52,6 +52,24 @@ def test_pages_are_cut_on_the_server(app, client, auth):
     assert "Page 2 of 2" in client.get("/staff/cases?page=2").get_data(as_text=True)
 
 
+def test_past_the_counting_cap_the_queue_says_more_than_and_still_pages(app, client, auth, monkeypatch):
+    from portal.core import pagination
+
+    # The cap keeps a page's cost flat at a million cases; a small cap shows what people then see.
+    monkeypatch.setattr(pagination, "COUNT_CAP", 26)
+    register_cases(app, 30)
+    auth.login("clerk")
+    first = client.get("/staff/cases").get_data(as_text=True)
+    assert "More than 26 cases: narrow the list with the filters." in first and "Page 1<" in first
+    assert "page=2" in first and " of " not in first.split("Page 1", 1)[1][:10]
+    second = client.get("/staff/cases?page=2").get_data(as_text=True)
+    assert "page=1" in second and "page=3" not in second  # 30 cases: the second page is the last
+    filtered = client.get("/staff/cases?deadline=missed").get_data(as_text=True)  # the other query of the queue
+    assert "More than 26 cases" in filtered
+    few = client.get("/staff/cases?kind=reissue").get_data(as_text=True)
+    assert "0 cases" in few and "More than" not in few
+
+
 def test_nonsense_filters_are_ignored_not_an_error(client, auth):
     auth.login("clerk")
     assert client.get("/staff/cases?stage=<script>&deadline=x&page=-4").status_code == 200
