@@ -5,6 +5,7 @@ import hashlib
 import os
 import time
 import uuid
+from functools import lru_cache
 
 import filetype
 from flask import current_app
@@ -187,10 +188,16 @@ def preview_page_count(document: Document) -> int:
     """How many pages the inline preview shows (0 when the file cannot be read)."""
     if document.content_type != "application/pdf":
         return 1
+    return _pdf_pages(file_path(document))
+
+
+@lru_cache(maxsize=4096)
+def _pdf_pages(path: str) -> int:
+    # A stored file never changes (a new upload gets a new key): count its pages once per process, not per view.
     import pypdfium2
 
     try:
-        pdf = pypdfium2.PdfDocument(file_path(document))
+        pdf = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError):
         return 0
     try:
