@@ -100,10 +100,14 @@ class TrustStore:
     @classmethod
     def load(cls, directory: str | os.PathLike) -> TrustStore:
         """Load a folder (.pem/.cer/.crt certs, .crl CRLs; PEM or DER), cached by path and mtimes."""
-        path = Path(directory).resolve()
+        # abspath, not resolve(): no system calls on every verification; a folder reached through
+        # a re-pointed symlink has other entries (inodes), so it is still a different key.
+        path = Path(os.path.abspath(directory))
         try:
-            entries = sorted((e.name, e.stat().st_mtime_ns, e.stat().st_size)
-                             for e in os.scandir(path) if e.is_file())
+            # One stat per file and per call; inode and ctime as well as mtime and size, so a
+            # file replaced with its mtime kept (cp -p, rsync -a) still counts as changed.
+            entries = sorted((e.name, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_size)
+                             for e in os.scandir(path) if e.is_file() and (st := e.stat()))
         except OSError as exc:
             raise TrustStoreError(f"cannot read trust store {path}: {exc}") from None
         key = (str(path), tuple(entries))
@@ -113,14 +117,16 @@ class TrustStore:
             return hit
         certs: list[x509.Certificate] = []
         crls: list[x509.CertificateRevocationList] = []
-        for name, _, _ in entries:
+        for name, *_ in entries:
             suffix = Path(name).suffix.lower()
             if suffix in CERT_SUFFIXES:
                 certs.extend(_read_certs(path / name))
             elif suffix in CRL_SUFFIXES:
                 crls.append(_read_crl(path / name))
-        store = cls(tuple(certs), tuple(crls), source=str(path))
+        store = cls(tuple(certs), tuple(crls), source=str(path.resolve()))
         with _cache_lock:
+            for stale in [k for k in _cache if k[0] == key[0]]:  # an earlier state of this folder
+                del _cache[stale]
             if len(_cache) > 16:
                 _cache.clear()
             _cache[key] = store

@@ -1,9 +1,10 @@
 """verify(): the one entry point that turns untrusted bytes into a ValidationReport.
 
 Order: safe parse → signature shape and algorithms (FORMAT_FAILURE, GOST → INDETERMINATE),
-all before any cryptography → reference digest (HASH_FAILURE) → SignatureValue with
-libxmlsec (SIG_CRYPTO_FAILURE) → certificate chain, validity, CA constraints, revocation
-→ key usage, purpose, legal-entity role, expected BIN. The first failure decides.
+all before any cryptography → reference digest and SignatureValue with libxmlsec (if it
+refuses, our own digest tells HASH_FAILURE from SIG_CRYPTO_FAILURE) → certificate chain,
+validity, CA constraints, revocation → key usage, purpose, legal-entity role, expected BIN.
+The first failure decides.
 Business data must be read from ``report.content`` (signed_content of the verified tree).
 
 Verdicts (message_key in brackets):
@@ -38,7 +39,7 @@ from .certpolicy import check_policy, signer_of
 from .report import Check, Failure, Indication, Signer, SubIndication, ValidationReport
 from .truststore import TrustStore
 from .xmldsig import StructureError, digest_matches, parse_signature, xmlsec_verify
-from .xmlparse import FormatError, parse, signed_content
+from .xmlparse import FormatError, parse, strip_unsigned
 
 log = logging.getLogger(__name__)
 I, S = Indication, SubIndication
@@ -126,21 +127,15 @@ class _Run:
                 "algorithm", False, f"RSA {key.key_size} bits, at least {oids.MIN_RSA_BITS} required"))
         self.checks.append(Check("algorithm", True, f"RSA {key.key_size} bits with SHA-256"))
 
-        # Our own digest tells a changed document (HASH) from a bad SignatureValue;
-        # libxmlsec must agree as well, so a divergence between the two fails safe.
-        try:
-            same = digest_matches(tree, parts)
-        except StructureError as exc:
-            return self.finish(FORMAT, Check("reference_digest", False, str(exc)))
-        if not same:
-            return self.finish(HASH, Check("reference_digest", False,
-                                           "the document does not match the signed digest"))
-        self.checks.append(Check("reference_digest", True, "SHA-256 matches"))
+        # libxmlsec checks the reference digest and the SignatureValue in one go, with only the
+        # profile's transforms enabled. Only when it refuses do we compute the reference digest
+        # ourselves, to tell a changed document (HASH) from a bad SignatureValue (SIG_CRYPTO):
+        # either way the verdict is a failure.
         try:
             xmlsec_verify(parts)
         except xmlsec.Error as exc:
-            return self.finish(SIG_CRYPTO, Check("signature_value", False,
-                                                 f"libxmlsec: {exc}".strip()))
+            return self._refused_by_xmlsec(tree, parts, exc)
+        self.checks.append(Check("reference_digest", True, "SHA-256 matches"))
         self.checks.append(Check("signature_value", True, "verified with the signer's key"))
 
         chain = store.validate(cert, self.at)
@@ -151,4 +146,17 @@ class _Run:
         failure = chain.failure or policy_failure
         if failure is not None:
             return self.finish(failure)
-        return self.finish(None, content=signed_content(tree))
+        # The tree is this run's own parse: strip it in place rather than copy 100 KB.
+        return self.finish(None, content=strip_unsigned(tree))
+
+    def _refused_by_xmlsec(self, tree, parts, error: xmlsec.Error) -> ValidationReport:
+        try:
+            same = digest_matches(tree, parts)
+        except StructureError as exc:
+            return self.finish(FORMAT, Check("reference_digest", False, str(exc)))
+        if not same:
+            return self.finish(HASH, Check("reference_digest", False,
+                                           "the document does not match the signed digest"))
+        self.checks.append(Check("reference_digest", True, "SHA-256 matches"))
+        return self.finish(SIG_CRYPTO, Check("signature_value", False,
+                                             f"libxmlsec: {error}".strip()))

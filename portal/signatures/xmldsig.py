@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import xmlsec
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from . import oids
@@ -81,7 +80,7 @@ def _b64(node: etree._Element, what: str) -> bytes:
 def parse_signature(tree: etree._ElementTree) -> SignatureParts:
     """Check the signature's shape and algorithms; raise StructureError on any deviation."""
     root = tree.getroot()
-    sigs = root.xpath("//ds:Signature", namespaces=oids.NS)
+    sigs = list(root.iter(_ds("Signature")))  # the root and every descendant, as //ds:Signature
     if not sigs:
         raise StructureError("the document is not signed (no ds:Signature)")
     if len(sigs) > 1:
@@ -179,6 +178,6 @@ def xmlsec_verify(parts: SignatureParts) -> None:
     for t in (xmlsec.constants.TransformEnveloped, xmlsec.constants.TransformInclC14N,
               xmlsec.constants.TransformInclC14NWithComments, xmlsec.constants.TransformSha256):
         ctx.enable_reference_transform(t)
-    pem = parts.certificate.public_bytes(Encoding.PEM)
-    ctx.key = xmlsec.Key.from_memory(pem, xmlsec.constants.KeyDataFormatCertPem)
+    # The certificate's own DER, already parsed in full by load_certificate (no PEM round trip).
+    ctx.key = xmlsec.Key.from_memory(parts.certificate_der, xmlsec.constants.KeyDataFormatCertDer)
     ctx.verify(parts.signature)

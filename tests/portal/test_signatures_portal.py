@@ -166,6 +166,7 @@ def stored(app, application_id: int) -> tuple[str, list[Signature]]:
         application = db.session.get(Application, application_id)
         signatures = list(application.signatures)
         for s in signatures:
+            s.document  # noqa: B018  (a deferred column: read it before the row leaves the session)
             db.session.expunge(s)
         return application.status, signatures
 
