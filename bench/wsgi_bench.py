@@ -3,7 +3,7 @@
 `gunicorn bench.wsgi_bench:app` — the same factory and configuration as wsgi.py; the extra route lives
 only in this module, so the portal's own URL map (and its route inventory) never contains it.
 """
-from flask import render_template_string
+from flask import render_template
 from flask_babel import gettext as _
 
 from portal import create_app
@@ -17,9 +17,12 @@ BARE = """<!doctype html>
 <body><main><h1>{{ title }}</h1><p>{{ text }}</p><a href="{{ url_for('main.index') }}">Tyndau</a></main></body></html>"""
 
 app = create_app()
+# Compiled once, as a template file is (render_template_string would compile it on every request and make
+# the stack's limit look slower than it is).
+BARE_TEMPLATE = app.jinja_env.from_string(BARE)
 
 
 @app.get(BARE_PATH)
 @public
 def bench_bare():
-    return render_template_string(BARE, title=_("Cases"), text=_("No cases."))
+    return render_template(BARE_TEMPLATE, title=_("Cases"), text=_("No cases."))
