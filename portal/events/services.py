@@ -4,13 +4,14 @@ Every event is linked into its case's hash chain (portal/events/chain.py) here, 
 head row is updated in the same transaction. The head row is locked before it is read
 (SELECT … FOR UPDATE on PostgreSQL; SQLite lets one writer at a time anyway), so two
 transactions writing events of one case get consecutive seqs instead of a fork.
+record_many() does the same for many events in a few statements (the sweeper's batches).
 """
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import JSON, Text, bindparam, cast, column, false, func, insert, select, update
 
 from portal.core.types import utcnow
 from portal.events import chain
@@ -18,22 +19,32 @@ from portal.events.models import Event, EventChainHead
 from portal.extensions import db
 
 HEAD = EventChainHead.__table__
+EVENT = Event.__table__
+CHUNK = 1000  # chain keys per IN (…) when reading heads
 STREAM = 500  # rows fetched at a time when verifying
 
 
-def record(application, event_kind: str, actor=None, at: datetime | None = None, **data) -> Event:
-    if (application is not None and application.id is None) or (actor is not None and actor.id is None):
-        db.session.flush()  # the event needs the case's id (and the actor's: both are hashed)
-    application_id = application.id if application is not None else None
-    fields = {
-        "application_id": application_id,
+def _fields(application, event_kind: str, actor, at: datetime | None, data: dict) -> dict:
+    """The hashed fields of a new event (its links excepted)."""
+    return {
+        "application_id": application.id if application is not None else None,
         "at": at or utcnow(),
         "actor_id": actor.id if actor is not None else None,
         "kind": event_kind,
         # What the JSON column will give back, so the hash is of what is stored (tuples become lists…).
         "data": json.loads(json.dumps(data, allow_nan=False)),
     }
-    key = chain.chain_key(application_id)
+
+
+def _unsaved(application, actor) -> bool:
+    return (application is not None and application.id is None) or (actor is not None and actor.id is None)
+
+
+def record(application, event_kind: str, actor=None, at: datetime | None = None, **data) -> Event:
+    if _unsaved(application, actor):
+        db.session.flush()  # the event needs the case's id (and the actor's: both are hashed)
+    fields = _fields(application, event_kind, actor, at, data)
+    key = chain.chain_key(fields["application_id"])
     last_seq, last_hash = _lock_head(key)
     links = chain.link(fields, last_seq, last_hash)
     db.session.execute(update(HEAD).where(HEAD.c.chain_key == key)
@@ -45,14 +56,151 @@ def record(application, event_kind: str, actor=None, at: datetime | None = None,
     return event
 
 
-def lock_chains(application_ids) -> None:
+def pending(application, event_kind: str, actor=None, at: datetime | None = None, **data) -> dict:
+    """An event for record_many(), given as to record()."""
+    return {"application": application, "kind": event_kind, "actor": actor, "at": at, "data": data}
+
+
+def record_many(items) -> int:
+    """Record many events (made by pending()) in their order, in a few statements; returns how many.
+
+    The same chain as record() one by one: the heads of the chains concerned are locked in key order
+    (lock_chains), the links are computed here in order, then the events are inserted and the heads
+    updated in bulk. record() and record_many() may be mixed in one transaction.
+    """
+    items = list(items)
+    if not items:
+        return 0
+    if any(_unsaved(i["application"], i["actor"]) for i in items):
+        db.session.flush()
+    if any(isinstance(o, Event) for o in db.session.new):
+        db.session.flush()  # events record() added earlier get their ids before these: ids follow seq
+    rows = [_fields(i["application"], i["kind"], i["actor"], i["at"], i["data"]) for i in items]
+    heads = lock_chains(row["application_id"] for row in rows)
+    for row in rows:
+        key = chain.chain_key(row["application_id"])
+        row.update(chain.link(row, *heads[key]))
+        heads[key] = (row["seq"], row["hash"])
+    db.session.execute(*bulk_insert(EVENT, rows))
+    _update_heads({key: heads[key] for key in sorted({chain.chain_key(row["application_id"]) for row in rows})})
+    return len(rows)
+
+
+def _update_heads(heads: dict[int, tuple[int, str]]) -> None:
+    """Write the new (last_seq, last_hash) of several chains whose heads this transaction holds."""
+    bulk_update(HEAD, "chain_key", [{"chain_key": key, "last_seq": seq, "last_hash": last_hash}
+                                    for key, (seq, last_hash) in heads.items()])
+
+
+# --- many rows in one statement (shared with the sweeper and the outbox) ---------------------
+
+def _records(table, rows: list[dict]):
+    """PostgreSQL: the rows as one JSON parameter read back by json_to_recordset with the columns' types.
+
+    Returns (the derived table, its columns by name). One string to send whatever the number of rows:
+    no placeholder per value to build and parse, no array text to escape.
+    """
+    names = list(rows[0])
+    payload = json.dumps(rows, default=_plain, separators=(",", ":"))
+    records = (func.json_to_recordset(cast(bindparam("bulk_rows", payload, type_=Text), JSON))
+               .table_valued(*(column(name, table.c[name].type) for name in names))
+               .render_derived(with_types=True))
+    return records, {name: records.c[name] for name in names}
+
+
+def _plain(value):
+    """A moment or a day as JSON gives it to PostgreSQL's input of its column type (json.dumps' default)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def bulk_insert(table, rows: list[dict], order_by: str | None = None):
+    """(statement, parameters) inserting `rows` (dicts with the same keys) into `table` at once.
+
+    The statement is the dialect's insert, so the caller may add on_conflict_…() and returning()
+    and then runs db.session.execute(statement, parameters). On PostgreSQL it is one statement with
+    the rows as one JSON parameter (_records; parameters None): a multi-row VALUES of thousands of
+    placeholders costs more to build and to parse than the work it does. On SQLite it
+    is an executemany of `rows` (sent as multi-row INSERTs when there is a RETURNING). The rows are
+    inserted in their order, or by the column `order_by` (an ORDER BY on PostgreSQL).
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect != "postgresql":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        rows = sorted(rows, key=lambda row: row[order_by]) if order_by is not None else rows
+        return (sqlite_insert(table) if dialect == "sqlite" else insert(table)), rows
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    _table, columns = _records(table, rows)
+    source = select(*columns.values())
+    if order_by is not None:
+        source = source.order_by(columns[order_by])
+    return pg_insert(table).from_select(list(columns), source), None
+
+
+def bulk_update(table, key: str, rows: list[dict]) -> None:
+    """UPDATE rows of `table` found by their `key` column with the other values of each dict, at once.
+
+    PostgreSQL: one UPDATE … FROM json_to_recordset(…); elsewhere an executemany. Plain SQL: no ORM bookkeeping.
+    """
+    if not rows:
+        return
+    if db.session.get_bind().dialect.name == "postgresql":
+        _table, columns = _records(table, rows)
+        db.session.execute(update(table).where(table.c[key] == columns[key])
+                           .values({name: column for name, column in columns.items() if name != key}))
+        return
+    names = [name for name in rows[0] if name != key]
+    db.session.execute(update(table).where(table.c[key] == bindparam(f"bulk_{key}", type_=table.c[key].type))
+                       .values({name: bindparam(f"bulk_{name}", type_=table.c[name].type) for name in names}),
+                       [{f"bulk_{name}": value for name, value in row.items()} for row in rows])
+
+
+def _chunks(rows: list, size: int = CHUNK):
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def lock_chains(application_ids) -> dict[int, tuple[int, str]]:
     """Lock the heads of several cases' chains at once, in key order, before recording events on them.
 
     For a transaction that records events on many cases (a sweeper's batch): two such transactions
     taking the heads one by one in different orders could deadlock on PostgreSQL; in one order they wait.
+    Missing heads are created and existing ones locked by one upsert, row after row in key order (so
+    a head created here is taken in its turn too, not after the others), as taking them one by one in
+    key order did; then the heads are read. Returns {chain key: (last_seq, last_hash)}.
     """
-    for key in sorted({chain.chain_key(a) for a in application_ids}):
-        _lock_head(key)
+    keys = sorted({chain.chain_key(a) for a in application_ids})
+    if not keys:
+        return {}
+    dialect = db.session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        for key in keys:
+            _lock_head(key)
+    else:
+        # RETURNING (of the heads created here) makes SQLite's executemany one multi-row INSERT.
+        statement, parameters = bulk_insert(HEAD, [{"chain_key": key, "last_seq": 0, "last_hash": chain.GENESIS}
+                                                   for key in keys], order_by="chain_key")
+        if dialect == "postgresql":
+            # DO UPDATE … WHERE false locks the existing row (PostgreSQL locks every conflicting row
+            # of an ON CONFLICT DO UPDATE) without writing it.
+            statement = statement.on_conflict_do_update(index_elements=[HEAD.c.chain_key],
+                                                        set_={"last_seq": statement.excluded.last_seq}, where=false())
+        else:
+            statement = statement.on_conflict_do_nothing(index_elements=[HEAD.c.chain_key])
+        db.session.execute(statement.returning(HEAD.c.chain_key), parameters)
+    heads = {}
+    for chunk in _chunks(keys):
+        for row in db.session.execute(select(HEAD.c.chain_key, HEAD.c.last_seq, HEAD.c.last_hash)
+                                      .where(HEAD.c.chain_key.in_(chunk))):
+            heads[row.chain_key] = (row.last_seq, row.last_hash)
+    return heads
 
 
 def _lock_head(key: int) -> tuple[int, str]:

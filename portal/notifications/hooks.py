@@ -15,8 +15,8 @@ from portal.deadlines.models import Deadline
 from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.extensions import db
 from portal.law.services import law_for
-from portal.notifications.services import (applicants_of, cancel_pending, hearing_reminder_moment, notify,
-                                           people_with_role, responsible_staff)
+from portal.notifications.services import (Recipients, applicants_of, cancel_pending, hearing_reminder_moment,
+                                           notice, notify, notify_many, people_with_role)
 from rules.calendar import WORK_START
 
 # Certificate holders are reminded this many days before the last valid day (issue 5, register).
@@ -101,15 +101,29 @@ def deadline_escalated(kind: str, deadline, now: datetime) -> None:
 
     A complaint's terms go to whoever holds the complaint: the supervisors, or the authority's officials.
     """
-    application = deadline.application
-    if deadline.complaint_id is not None:
-        recipients = people_with_role(AUTHORITY if deadline.code == "complaint_authority" else SUPERVISOR)
-        extra = {"complaint_id": deadline.complaint_id, "complaint": deadline.complaint.number}
-    else:
-        recipients, extra = responsible_staff(application, escalate=kind == "deadline.missed"), {}
-    notify(kind, f"{kind}:{deadline.id}:{deadline.due_date.isoformat()}", recipients, application, now,
-           **_case(application), code=deadline.code, due_on=deadline.due_date.isoformat(),
-           paragraph=deadline.paragraph, **extra)
+    deadlines_escalated([(kind, deadline)], now)
+
+
+def deadlines_escalated(items, now: datetime, recipients: Recipients | None = None) -> int:
+    """deadline_escalated() for many (kind, deadline) at once: the recipients looked up once, one insert.
+
+    `recipients` may be shared by several calls of one batch; a new one reads the accounts again.
+    """
+    items = list(items)
+    recipients = recipients or Recipients()
+    recipients.prefetch(deadline.application_id for _kind, deadline in items if deadline.complaint_id is None)
+    notices = []
+    for kind, deadline in items:
+        application = deadline.application
+        if deadline.complaint_id is not None:
+            staff = recipients.with_role(AUTHORITY if deadline.code == "complaint_authority" else SUPERVISOR)
+            extra = {"complaint_id": deadline.complaint_id, "complaint": deadline.complaint.number}
+        else:
+            staff, extra = recipients.responsible(application, escalate=kind == "deadline.missed"), {}
+        notices.append(notice(kind, f"{kind}:{deadline.id}:{deadline.due_date.isoformat()}", staff, application,
+                              now, **_case(application), code=deadline.code, due_on=deadline.due_date.isoformat(),
+                              paragraph=deadline.paragraph, **extra))
+    return notify_many(notices)
 
 
 # --- complaints (chapter 3) ------------------------------------------------------------------

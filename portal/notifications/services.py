@@ -9,13 +9,13 @@ from datetime import datetime
 
 from flask import current_app, has_request_context
 from flask_babel import get_locale
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, func, or_, select, update
 
 from portal.accounts.models import APPLICANT, CLERK, SUPERVISOR, User
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.events.models import Event
+from portal.events.services import bulk_insert
 from portal.extensions import db
 from portal.notifications.models import CANCELLED, FAILED, PENDING, SENT, OutboxMessage
 from portal.notifications.rendering import subject
@@ -42,24 +42,41 @@ def notify(kind: str, topic: str, recipients, application=None, send_after: date
     is the row's unique dedup key, so a retried request or a re-run sweep adds nothing.
     `context` must be JSON: what the templates need, read again at send time. Returns the rows added.
     """
-    moment = send_after or now_utc()
+    return notify_many([notice(kind, topic, recipients, application, send_after, **context)])
+
+
+def notice(kind: str, topic: str, recipients, application=None, send_after: datetime | None = None,
+           **context) -> dict:
+    """One notification for notify_many(), given as to notify()."""
+    return {"kind": kind, "topic": topic, "recipients": recipients, "application": application,
+            "send_after": send_after, "context": context}
+
+
+def notify_many(notices) -> int:
+    """Enqueue many notifications (made by notice()) as notify() does each, in a few statements."""
     lang, now = language(), now_utc()
-    rows, seen = [], set()
-    for user in recipients:
-        email = (user.email or "").strip()
-        if not email or email.lower() in seen:
-            continue
-        seen.add(email.lower())
-        rows.append({"recipient_email": email, "recipient_id": user.id, "kind": kind, "language": lang,
-                     "application_id": application.id if application is not None else None,
-                     "topic": topic, "dedup_key": f"{topic}|{email.lower()}", "context": context,
-                     "subject": "", "body": "", "status": PENDING, "created_at": now, "send_after": moment,
-                     "next_attempt_at": moment, "attempts": 0, "last_error": ""})
+    rows = []
+    for item in notices:
+        moment = item["send_after"] or now
+        application = item["application"]
+        seen = set()
+        for user in item["recipients"]:
+            email = (user.email or "").strip()
+            if not email or email.lower() in seen:
+                continue
+            seen.add(email.lower())
+            rows.append({"recipient_email": email, "recipient_id": user.id, "kind": item["kind"], "language": lang,
+                         "application_id": application.id if application is not None else None,
+                         "topic": item["topic"], "dedup_key": f"{item['topic']}|{email.lower()}",
+                         "context": item["context"], "subject": "", "body": "", "status": PENDING,
+                         "created_at": now, "send_after": moment, "next_attempt_at": moment, "attempts": 0,
+                         "last_error": ""})
     if not rows:
         return 0
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(OutboxMessage).values(rows).on_conflict_do_nothing(index_elements=["dedup_key"])
-    return db.session.execute(statement).rowcount
+    statement, parameters = bulk_insert(OutboxMessage.__table__, rows)
+    # The rows returned are the ones added (a dedup key already there adds nothing).
+    statement = statement.on_conflict_do_nothing(index_elements=["dedup_key"]).returning(OutboxMessage.id)
+    return len(db.session.execute(statement, parameters).all())
 
 
 def cancel_pending(application, kind: str, reason: str) -> int:
@@ -89,12 +106,52 @@ def applicants_of(application) -> list[User]:
 
 def responsible_staff(application, escalate: bool) -> list[User]:
     """The clerk who acted last on the case (every clerk while none has), plus the supervisors if `escalate`."""
-    last_clerk = db.session.scalar(
-        select(User).join(Event, Event.actor_id == User.id)
-        .where(Event.application_id == application.id, User.role == CLERK, User.active.is_(True))
-        .order_by(Event.at.desc(), Event.id.desc()).limit(1))
-    staff = [last_clerk] if last_clerk is not None else _active(User.role == CLERK)
-    return staff + (_active(User.role == SUPERVISOR) if escalate else [])
+    return Recipients().responsible(application, escalate)
+
+
+def last_clerks(application_ids) -> dict[int, User]:
+    """For many cases in one query: the clerk who acted last on each (as responsible_staff() picks); none: absent."""
+    ids = sorted(set(application_ids))
+    if not ids:
+        return {}
+    rank = func.row_number().over(partition_by=Event.application_id, order_by=(Event.at.desc(), Event.id.desc()))
+    ranked = (select(Event.application_id.label("application_id"), Event.actor_id.label("user_id"),
+                     rank.label("rank"))
+              .join(User, User.id == Event.actor_id)
+              .where(Event.application_id.in_(ids), User.role == CLERK, User.active.is_(True))
+              .subquery())
+    rows = db.session.execute(select(ranked.c.application_id, User).join(User, User.id == ranked.c.user_id)
+                              .where(ranked.c.rank == 1))
+    return {application_id: user for application_id, user in rows}
+
+
+class Recipients:
+    """The recipients of many notifications, each looked up once: for a batch (the sweeper's), not longer.
+
+    Gives what people_with_role() and responsible_staff() give; the accounts of a role are read at the
+    first need, the cases' last clerks in one query for all the cases given to prefetch().
+    """
+
+    def __init__(self):
+        self._roles: dict[str, list[User]] = {}
+        self._last_clerk: dict[int, User | None] = {}
+
+    def with_role(self, role: str) -> list[User]:
+        if role not in self._roles:
+            self._roles[role] = people_with_role(role)
+        return self._roles[role]
+
+    def prefetch(self, application_ids) -> None:
+        missing = {a for a in application_ids if a not in self._last_clerk}
+        if missing:
+            found = last_clerks(missing)
+            self._last_clerk.update({a: found.get(a) for a in missing})
+
+    def responsible(self, application, escalate: bool) -> list[User]:
+        self.prefetch([application.id])
+        last_clerk = self._last_clerk[application.id]
+        staff = [last_clerk] if last_clerk is not None else self.with_role(CLERK)
+        return staff + (self.with_role(SUPERVISOR) if escalate else [])
 
 
 # --- when ------------------------------------------------------------------------------------

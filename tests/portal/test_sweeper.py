@@ -169,3 +169,109 @@ def test_the_supervisor_sees_deadlines_at_risk(app, client, auth):
     with app.app_context():
         number = db.session.get(Application, case_id).number
     assert number in page and "missed" in page
+
+
+# --- cost: a few statements per batch, however many deadlines it holds ------------------------
+
+DAY_BEFORE = datetime(2026, 4, 8, 10, 0, tzinfo=ALMATY)  # the service term's warning day
+AFTER = datetime(2026, 4, 10, 0, 1, tzinfo=ALMATY)       # the service term (and the earlier ones) ended
+
+
+def counted_sweep(app, now: datetime) -> tuple[dict, list[str]]:
+    """One sweep, with every SQL statement it sends (an executemany counts once, as it is one call)."""
+    from sqlalchemy import event
+
+    from portal.deadlines.sweeper import sweep as run
+
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            done = run(now)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return done, statements
+
+
+def flags(app, case_ids) -> dict[int, tuple]:
+    with app.app_context():
+        rows = db.session.execute(db.select(Application.id, Application.overdue_since, Application.version)
+                                  .where(Application.id.in_(case_ids)))
+        return {case_id: (since, version) for case_id, since, version in rows}
+
+
+@pytest.mark.parametrize("moment", [DAY_BEFORE, AFTER], ids=["warning day", "after the end"])
+def test_a_sweep_costs_the_same_statements_for_two_cases_or_many(app, moment):
+    register_cases(app, 2)
+    if moment == AFTER:
+        counted_sweep(app, DAY_BEFORE)
+    small, small_statements = counted_sweep(app, moment)
+    case_ids = register_cases(app, 6)
+    if moment == AFTER:
+        counted_sweep(app, DAY_BEFORE)
+    before = flags(app, case_ids)
+    large, large_statements = counted_sweep(app, moment)
+    kind = "warn" if moment == DAY_BEFORE else "mark_missed"
+    assert small[kind] > 0 and large[kind] == 3 * small[kind] and large["deadlines"] == 3 * small["deadlines"]
+    assert len(large_statements) == len(small_statements) < 30
+    # The completeness and review terms end before the service term's warning day: each case is flagged
+    # overdue then, as one change of its version, and stays so after the end.
+    if moment == DAY_BEFORE:
+        assert flags(app, case_ids) == {case_id: (DAY_BEFORE, version + 1)
+                                        for case_id, (_since, version) in before.items()}
+    else:
+        assert flags(app, case_ids) == before and {since for since, _version in before.values()} == {DAY_BEFORE}
+
+
+def test_a_sweep_over_several_batches_keeps_every_chain_intact(app):
+    from portal.deadlines.sweeper import sweep as run
+    from portal.events.services import verify_chain
+
+    case_ids = register_cases(app, 5)
+    with app.app_context():
+        done = run(AFTER, batch=4)  # several batches, a case's terms split between them
+        assert done["deadlines"] > 8
+        for case_id in case_ids:
+            report = verify_chain(case_id)
+            assert report.intact, report
+            missed = db.session.scalar(db.select(db.func.count(Deadline.id)).filter_by(
+                application_id=case_id, state="missed"))
+            assert events_of(app, case_id, "deadline.missed") == missed > 0
+
+
+def test_record_many_links_events_as_record_does_one_by_one(app):
+    from portal.events.services import pending, record, record_many, verify_chain
+
+    with app.app_context():
+        cases = list(db.session.scalars(db.select(Application).order_by(Application.id).limit(2)))
+        assert len(cases) == 2
+        at = datetime(2026, 4, 10, 0, 1, tzinfo=ALMATY)
+        batch = [(cases[1], "test.b", {"i": 1}), (None, "test.none", {"i": 2}), (cases[0], "test.a", {"i": 3}),
+                 (cases[1], "test.b", {"i": 4, "text": "Қазақша"}), (cases[0], "test.a", {"i": 5})]
+
+        def links():
+            rows = db.session.execute(db.select(Event.application_id, Event.kind, Event.seq, Event.prev_hash,
+                                                Event.hash).where(Event.kind.like("test.%"))
+                                      .order_by(Event.id)).all()
+            return [tuple(row) for row in rows]
+
+        for case, kind, data in batch:
+            record(case, kind, at=at, **data)
+        db.session.flush()
+        one_by_one = links()
+        db.session.rollback()
+        assert record_many([pending(case, kind, at=at, **data) for case, kind, data in batch]) == len(batch)
+        assert links() == one_by_one
+        # Mixed with record() in one transaction, before and after: still one chain per case.
+        record(cases[0], "test.a", at=at, i=6)
+        record_many([pending(cases[0], "test.a", at=at, i=7), pending(None, "test.none", at=at, i=8)])
+        record(cases[0], "test.a", at=at, i=9)
+        db.session.commit()
+        for key in (cases[0].id, cases[1].id, None):
+            assert verify_chain(key).intact
+        seqs = [seq for case_id, kind, seq, *_ in links() if case_id == cases[0].id]
+        assert seqs == sorted(seqs)  # ids follow seq
