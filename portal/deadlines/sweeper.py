@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications.models import Application
 from portal.calendar_admin.services import current_calendar
+from portal.core import bulk
 from portal.core.types import utcnow
 from portal.deadlines.models import MISSED, OPEN, Deadline, DeadlineEffect
 from portal.events import services as events
@@ -79,14 +80,14 @@ _writes: ContextVar[_Writes | None] = ContextVar("sweeper_writes", default=None)
 def _claim(planned: list[tuple[Deadline, list[dict]]], now: datetime) -> set[str]:
     """Record the effects; returns the keys that are ours (the others some sweeper already did).
 
-    One INSERT … ON CONFLICT (key) DO NOTHING RETURNING key (events.bulk_insert): a key another
+    One INSERT … ON CONFLICT (key) DO NOTHING RETURNING key (portal.core.bulk): a key another
     transaction holds uncommitted makes it wait for that one's end, as the unique key always did.
     """
     rows = [{"key": effect["key"], "deadline_id": deadline.id, "kind": effect["effect"], "at": now,
              "detail": effect["paragraph"]} for deadline, effects in planned for effect in effects]
     if not rows:
         return set()
-    statement, parameters = events.bulk_insert(EFFECT, rows)
+    statement, parameters = bulk.bulk_insert(EFFECT, rows)
     statement = statement.on_conflict_do_nothing(index_elements=[EFFECT.c.key]).returning(EFFECT.c.key)
     return set(db.session.scalars(statement, parameters))
 
@@ -182,7 +183,7 @@ def _store(planned: list[tuple[Deadline, list[dict]]], writes: _Writes, now: dat
     a case changed by someone since it was read is not flagged, and the batch fails as the ORM's
     flush would (StaleDataError), to be taken again by the next sweep.
     """
-    events.bulk_update(DEADLINE, "id", [{"id": d.id, "state": d.state, "next_check_at": d.next_check_at}
+    bulk.bulk_update(DEADLINE, "id", [{"id": d.id, "state": d.state, "next_check_at": d.next_check_at}
                                         for d, _effects in planned])
     cases, writes.overdue = list(writes.overdue.values()), {}
     if cases:

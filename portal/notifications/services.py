@@ -13,9 +13,9 @@ from sqlalchemy import and_, func, or_, select, update
 
 from portal.accounts.models import APPLICANT, CLERK, SUPERVISOR, User
 from portal.calendar_admin.services import current_calendar
+from portal.core.bulk import bulk_insert
 from portal.core.clock import ALMATY, now_utc
 from portal.events.models import Event
-from portal.events.services import bulk_insert
 from portal.extensions import db
 from portal.notifications.models import CANCELLED, FAILED, PENDING, SENT, OutboxMessage
 from portal.notifications.rendering import subject
