@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import current_app, has_request_context
 from flask_babel import get_locale
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import load_only
 
 from portal.accounts.models import APPLICANT, CLERK, SUPERVISOR, User
 from portal.calendar_admin.services import current_calendar
@@ -174,7 +175,8 @@ def for_organization(organization_id: int, now: datetime, limit: int = 20) -> li
     Scheduled reminders appear once due, and re-checked kinds only once really sent;
     cancelled ones never. A mail that could not be delivered still shows here.
     """
-    return [{"at": m.sent_at or m.send_after, "subject": subject(m, language()), "status": m.status,
+    lang = language()
+    return [{"at": m.sent_at or m.send_after, "subject": subject(m, lang), "status": m.status,
              "email": m.recipient_email, "application_id": m.application_id}
             for m in _latest_for(organization_id, now, limit)]
 
@@ -186,5 +188,8 @@ def _latest_for(organization_id: int, now: datetime, limit: int) -> list[OutboxM
     latest = (select(db.func.max(OutboxMessage.id)).join(User, User.id == OutboxMessage.recipient_id)
               .where(User.organization_id == organization_id, shown).group_by(OutboxMessage.topic))
     at = db.func.coalesce(OutboxMessage.sent_at, OutboxMessage.send_after)
-    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest))
+    shown_columns = load_only(OutboxMessage.sent_at, OutboxMessage.send_after, OutboxMessage.kind,
+                              OutboxMessage.context, OutboxMessage.language, OutboxMessage.status,
+                              OutboxMessage.recipient_email, OutboxMessage.application_id)  # not the mail's text
+    return list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(latest)).options(shown_columns)
                                    .order_by(at.desc(), OutboxMessage.id.desc()).limit(limit)))
