@@ -73,8 +73,9 @@ with ruleset("grounds"):
 
 
 def _condition(c, status: str) -> None:
-    emit(c, {"condition": c.m.code, "status": status, "decided_by": c.m.decided_by})
-    derive(c, {"t": "condition", "code": c.m.code, "status": status})
+    code = c.m.code
+    emit(c, {"condition": code, "status": status})
+    derive(c, {"t": "condition", "code": code, "status": status})
 
 
 _PREFIX = re.compile(r"^(г|город|city of|city)\s+|\s+(қаласы|city)$")
@@ -154,30 +155,32 @@ _APPLICATION_FLAGS = ("consent_personal_data", "consent_secrets")
 _STATE_FLAGS = ("documents_unreliable", "court_ban", "court_deprived_special_right")
 
 
-def _facts(app: dict, state: dict, law: LawVersion) -> list[dict]:
-    facts = []
+def _facts(app: dict, state: dict, law: LawVersion) -> tuple[list[dict], dict[str, str]]:
+    """The facts for the ruleset, and what decided each measure (kept out of the facts: no rule reads it)."""
+    facts, decided = [], {}
     for cond in law.conditions:
         value, required, complete, decided_by = _MEASURES[cond.code](app, state, cond.params)
-        fact = {"t": "measure", "code": cond.code, "required": required, "complete": complete,
-                "decided_by": decided_by}
+        fact = {"t": "measure", "code": cond.code, "required": required, "complete": complete}
         if value is not None:
             fact["value"] = value
         facts.append(fact)
+        decided[cond.code] = decided_by
     for name, source in [(n, app) for n in _APPLICATION_FLAGS] + [(n, state) for n in _STATE_FLAGS]:
         if source.get(name) is not None:
             facts.append({"t": "fact", "name": name, "value": bool(source[name])})
-    return facts
+    return facts, decided
 
 
 def assess(application_facts: dict, state_facts: dict, law: LawVersion) -> dict:
     """Proposed status of each condition of п. 4 and the grounds for refusal found."""
-    out = evaluate("grounds", _facts(application_facts, state_facts, law))
+    facts, decided = _facts(application_facts, state_facts, law)
+    out = evaluate("grounds", facts)
     statuses = {o["condition"]: o for o in out if "condition" in o}
     order = [c.code for c in law.conditions]
     if sorted(o["condition"] for o in out if "condition" in o) != sorted(order):
         raise RuleError("every condition must get exactly one status")
     conditions = [
-        {"code": c.code, "status": statuses[c.code]["status"], "decided_by": statuses[c.code]["decided_by"],
+        {"code": c.code, "status": statuses[c.code]["status"], "decided_by": decided[c.code],
          "paragraph": c.paragraph, "text": dict(c.text)}
         for c in law.conditions
     ]
