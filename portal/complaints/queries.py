@@ -6,7 +6,14 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from portal.complaints.models import AT_AUTHORITY, AT_PROVIDER, DECIDED, TO_PROVIDER, Complaint
+from portal.complaints.models import (
+    AT_AUTHORITY,
+    AT_PROVIDER,
+    DECIDED,
+    TO_PROVIDER,
+    Complaint,
+)
+from portal.core.pagination import paginate
 from portal.deadlines.models import MISSED, OPEN, Deadline
 from portal.extensions import db
 
@@ -53,7 +60,7 @@ def queue(holder: str, state: str, number: str, page: int, now: datetime, per_pa
         query = query.where(or_(Complaint.number == number,
                                 Complaint.application_id.in_(select(Application.id).where(Application.number == number))))
     query = query.order_by(due.c.due_at.is_(None), due.c.due_at, Complaint.registered_on.desc(), Complaint.id.desc())
-    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return paginate(query, page, per_page)
 
 
 def counts(holder: str, now: datetime) -> dict:

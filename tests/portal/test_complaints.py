@@ -371,3 +371,18 @@ def test_staff_see_the_complaint_page(app, client, auth, username):
     case_id, complaint = filed(app, client, auth)
     auth.login(username)
     assert client.get(f"/complaints/{complaint['id']}").status_code == 200
+
+
+def test_past_the_counting_cap_the_complaint_queue_says_more_than(app, client, auth, monkeypatch):
+    from portal.core import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 1)
+    for _ in range(2):
+        file_as_applicant = late_case(app)
+        auth.login("applicant")
+        file(client, file_as_applicant)
+        auth.logout()
+    auth.login("supervisor")
+    page = client.get("/staff/complaints?state=all").get_data(as_text=True)
+    assert "More than 1 complaints: narrow the list with the filters." in page, page[-3000:]
+    assert "2 complaints" not in page
