@@ -41,11 +41,13 @@ def _late(holder: str, now: datetime):
 
 def queue(holder: str, state: str, number: str, page: int, now: datetime, per_page: int = 25):
     """The holder's complaints, the nearest end of a term first; open, overdue, decided or all."""
-    due = (select(Deadline.complaint_id, func.min(Deadline.due_at).label("due_at"))
-           .where(Deadline.state.in_((OPEN, MISSED)), Deadline.met_at.is_(None), Deadline.complaint_id.is_not(None),
-                  Deadline.code.in_(TERMS[holder]))
-           .group_by(Deadline.complaint_id).subquery())
-    query = (select(Complaint).outerjoin(due, due.c.complaint_id == Complaint.id).where(_in_queue(holder))
+    # Per listed complaint (its own terms, by the (complaint_id, code) index): grouping every complaint's terms
+    # first made the queue cost grow with all complaints ever filed.
+    due_at = (select(func.min(Deadline.due_at))
+              .where(Deadline.complaint_id == Complaint.id, Deadline.code.in_(TERMS[holder]),
+                     Deadline.state.in_((OPEN, MISSED)), Deadline.met_at.is_(None))
+              .correlate(Complaint).scalar_subquery())
+    query = (select(Complaint).where(_in_queue(holder))
              .options(selectinload(Complaint.deadlines), selectinload(Complaint.application)))
     if state == "open":
         query = query.where(_open_status(holder))
@@ -59,7 +61,7 @@ def queue(holder: str, state: str, number: str, page: int, now: datetime, per_pa
 
         query = query.where(or_(Complaint.number == number,
                                 Complaint.application_id.in_(select(Application.id).where(Application.number == number))))
-    query = query.order_by(due.c.due_at.is_(None), due.c.due_at, Complaint.registered_on.desc(), Complaint.id.desc())
+    query = query.order_by(due_at.is_(None), due_at, Complaint.registered_on.desc(), Complaint.id.desc())
     return paginate(query, page, per_page)
 
 
