@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.calendar_admin.services import current_calendar
-from portal.core.clock import run_every, now_utc, parse_moment
+from portal.core.clock import now_utc, parse_moment, run_every
 from portal.extensions import db
 from portal.law.services import law_in_force
 from rules import deadlines as rules_deadlines
@@ -60,20 +60,27 @@ def explain(case_id: int) -> None:
             click.echo(f"   {line}")
 
 
+# Rows claimed (and locked) per transaction: smaller batches hold their locks for less time.
+BATCH_OPTION = click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1, max=10_000),
+                            help="Due deadlines taken per transaction.")
+
+
 @deadlines_cli.command("sweep")
 @click.option("--now", "now", type=MOMENT, default=None, help="Sweep as of this moment (default: now).")
-def sweep(now) -> None:
+@BATCH_OPTION
+def sweep(now, batch: int) -> None:
     """Apply the escalation rules to every deadline that is due; safe to run anywhere, any number of times."""
     from portal.deadlines.sweeper import sweep as run_sweep
 
-    result = run_sweep(now or now_utc())
+    result = run_sweep(now or now_utc(), batch)
     click.echo(json.dumps(result))
 
 
 @deadlines_cli.command("run")
 @click.option("--every", default=60, show_default=True, help="Seconds between sweeps.")
-def run(every: int) -> None:
+@BATCH_OPTION
+def run(every: int, batch: int) -> None:
     """Sweep every minute, for the sweeper process."""
     from portal.deadlines.sweeper import sweep as run_sweep
 
-    run_every(every, lambda: click.echo(json.dumps(run_sweep(now_utc()))), "sweeper")
+    run_every(every, lambda: click.echo(json.dumps(run_sweep(now_utc(), batch))), "sweeper")

@@ -1,6 +1,7 @@
 """The deadline sweeper: warnings, missed deadlines and flags, each effect exactly once."""
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timedelta
 
@@ -153,6 +154,15 @@ def test_the_sweep_command_prints_what_it_did(app, runner):
     assert result.exit_code == 0 and '"mark_missed": ' in result.output
     again = runner.invoke(args=["deadlines", "sweep", "--now", "2026-04-10T00:01"])
     assert '"mark_missed"' not in again.output
+
+
+def test_a_small_batch_takes_the_due_terms_a_few_at_a_time_and_does_them_all(app, runner):
+    register_cases(app, 2)
+    small = runner.invoke(args=["deadlines", "sweep", "--now", "2026-04-10T00:01", "--batch", "2"])
+    whole = json.loads(small.output)
+    assert small.exit_code == 0 and whole["deadlines"] > 2 and whole["mark_missed"] > 0
+    assert '"mark_missed"' not in runner.invoke(args=["deadlines", "sweep", "--now", "2026-04-10T00:01"]).output
+    assert runner.invoke(args=["deadlines", "sweep", "--batch", "0"]).exit_code == 2  # a usage error, no sweep
 
 
 def test_the_case_page_shows_a_missed_deadline_even_before_the_sweep(app, client, auth):

@@ -28,8 +28,19 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.production.test_production_setup import (BIN, LOOP_SECONDS, ROOT, WORKERS, Process, Production,
-                                                    answers, children_of, procfile, wait_for, with_option)
+from tests.production.test_production_setup import (
+    BIN,
+    LOOP_SECONDS,
+    ROOT,
+    WORKERS,
+    Process,
+    Production,
+    answers,
+    children_of,
+    procfile,
+    wait_for,
+    with_option,
+)
 
 FAULTS_OUTPUT = ROOT / "test-output" / "faults"
 RECORD = Path(os.environ.get("FAULTS_JSON") or FAULTS_OUTPUT / "faults.json")
@@ -102,10 +113,11 @@ class Installation(Production):
             return with_option(command, "--access-logformat", 'pid=%(p)s "%(r)s" %(s)s')
         return with_option(command, "--every", str(LOOP_SECONDS))
 
-    def start_process(self, name: str, label: str | None = None, env: dict | None = None) -> Process:
+    def start_process(self, name: str, label: str | None = None, env: dict | None = None,
+                      args: tuple[str, ...] = ()) -> Process:
         label = label or name
-        process = Process(label, self.argv(name), {**self.env(self.database_url, production=True), **(env or {})},
-                          self.logs)
+        process = Process(label, [*self.argv(name), *args],
+                          {**self.env(self.database_url, production=True), **(env or {})}, self.logs)
         self.processes[label] = process
         return process
 
