@@ -26,6 +26,7 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_in_force
 from portal.notifications import hooks as notifications
+from portal.signatures.services import SigningUnavailable
 from rules import deadlines as rules_deadlines
 
 # Room for the arguments of a real complaint, not for a book.
@@ -354,16 +355,11 @@ def _decide(complaint: Complaint, user, outcome: str, by: str, reasons: str, now
 
 # --- the quality-control authority (п.19, п.20) ----------------------------------------------
 
-class SigningUnavailable(RuntimeError):
-    """The authority's key is not configured, or its own signature does not verify."""
-
-
 def decide_by_authority(complaint: Complaint, official, values: dict, expected_version: int | None,
                         now: datetime | None = None) -> None:
     """п.19: the authority's decision within 15 WD, signed with its EDS; the applicant may then go to court (п.20)."""
     from portal.complaints.documents import decision_xml
     from portal.signatures import services as signatures
-    from portal.signatures.signing import sign_xml
 
     now = now or now_utc()
     check_version(complaint, expected_version)
@@ -391,11 +387,7 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
     if outcome in (SATISFIED, PARTLY_SATISFIED):
         complaint.remedy, complaint.remedy_due = remedy, remedy_due
     complaint.decision_number = f"QC-{now.astimezone(ALMATY).year}-{complaint.id:06d}"
-    key, cert = _authority_key()
-    signed = sign_xml(decision_xml(complaint), key, cert)
-    report = signatures.check(signed)
-    if not report.passed:
-        raise SigningUnavailable(f"the authority's own signature does not verify: {report.message_key}")
+    signed, report = signatures.sign_and_verify(decision_xml(complaint), _authority_key(), "authority")
     complaint.decision_document = signed
     _end_deadline(complaint, "complaint_authority", now, met=True)
     signatures.record(complaint.application, "complaint_decision", signed, report, official)

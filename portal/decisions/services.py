@@ -20,7 +20,8 @@ from portal.notifications import hooks as notifications
 from portal.register.queries import certificate_being_reissued
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
-from portal.signatures.signing import read_key_pair, sign_xml
+from portal.signatures.services import SigningUnavailable
+from portal.signatures.signing import read_key_pair
 from rules.deadlines import validity_end
 
 # The service provider as Appendix 2 item 1 names it.
@@ -29,10 +30,6 @@ PROVIDER = {
     "kk": "Қазақстан Республикасының Цифрлық даму, инновациялар және аэроғарыш өнеркәсібі министрлігі",
     "en": "Ministry of Digital Development, Innovations and Aerospace Industry of the Republic of Kazakhstan",
 }
-
-
-class SigningUnavailable(RuntimeError):
-    """The provider's key is not configured or its own signature does not verify."""
 
 
 def kind_due(application: Application) -> str | None:
@@ -100,11 +97,7 @@ def sign(decision: Decision, signatory, today: date | None = None) -> Decision:
     db.session.flush()
     prefix = "C" if decision.kind == CERTIFICATE else "R"
     decision.number = f"DMP-{prefix}-{today.year}-{decision.id:06d}"
-    key, cert = _provider_key()
-    signed = sign_xml(decision_xml(decision), key, cert)
-    report = signatures.check(signed)
-    if not report.passed:
-        raise SigningUnavailable(f"the provider's own signature does not verify: {report.message_key}")
+    signed, report = signatures.sign_and_verify(decision_xml(decision), _provider_key(), "provider")
     now = now_utc()
     decision.document, decision.status = signed, SIGNED
     decision.signed_by_id, decision.signed_at = signatory.id, now

@@ -49,6 +49,21 @@ def check(data: bytes, *, purpose: str = "sign", expect_bin: str | None = None) 
     return verify(data, store, expect_bin=expect_bin, purpose=purpose)
 
 
+class SigningUnavailable(RuntimeError):
+    """The issuer's key is not configured, or its own signature does not verify."""
+
+
+def sign_and_verify(xml: bytes, key_pair: tuple[bytes, bytes], issuer: str) -> tuple[bytes, ValidationReport]:
+    """Sign an outgoing document with the issuer's key and verify it as anyone would before it leaves."""
+    from portal.signatures.signing import sign_xml
+
+    signed = sign_xml(xml, *key_pair)
+    report = check(signed)
+    if not report.passed:
+        raise SigningUnavailable(f"the {issuer}'s own signature does not verify: {report.message_key}")
+    return signed, report
+
+
 def check_or_refuse(data: bytes, **kwargs) -> ValidationReport:
     """check(), raising SignatureRefused unless the verdict is TOTAL_PASSED."""
     report = check(data, **kwargs)
