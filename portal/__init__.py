@@ -164,7 +164,7 @@ def configure_errors(app: Flask) -> None:
         try:
             body = render_template("errors.html", code=503)
         except Exception:  # noqa: BLE001  (whatever else is broken, the answer stays a plain 503)
-            from flask_babel import gettext as _
+            from portal.core.i18n import gettext as _
 
             body = _("The service is temporarily unavailable") + ". " + _("Please try again in a few minutes.")
         return body, 503, {"Retry-After": "30"}

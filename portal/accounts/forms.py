@@ -1,5 +1,5 @@
 """Log-in form."""
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 

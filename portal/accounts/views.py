@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from portal.core.i18n import gettext as _
 
 from portal.accounts import services
 from portal.accounts.forms import LoginForm

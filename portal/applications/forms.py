@@ -1,7 +1,7 @@
 """The Appendix 1 form with the facts of п.4, and the submission step."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import update
 
 from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organization
@@ -220,7 +220,7 @@ def submit_with_signature(application: Application, actor, signed_xml: bytes | N
 
 def missing_fields(application: Application) -> list[str]:
     """Names of the Appendix 1 fields still empty; submission waits for them."""
-    from flask_babel import gettext as _
+    from portal.core.i18n import gettext as _
 
     missing = []
     if not application.legal_name:

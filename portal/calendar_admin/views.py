@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from flask_babel import gettext as _
+from portal.core.i18n import gettext as _
 
 from portal.accounts.models import ADMIN
 from portal.calendar_admin import services

@@ -1,5 +1,5 @@
 """Forms of the complaint, the provider's steps and the authority's decision."""
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField

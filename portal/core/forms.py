@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectMultipleField, ValidationError, widgets
 from wtforms.validators import DataRequired, Length, StopValidation
 

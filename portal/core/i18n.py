@@ -6,6 +6,9 @@ from datetime import UTC, date, datetime
 
 from flask import current_app, g, request
 from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from portal.core.clock import ALMATY
 
@@ -94,6 +97,8 @@ def current_translations():
     three times. The kept answer is tied to the locale object, so force_locale (mails in the
     recipient's language) gets its own catalog and the page's comes back after it.
     """
+    if not g:  # outside an application context Flask-Babel answers with no translation at all
+        return get_translations()
     ctx = getattr(g, "_flask_babel", None)
     locale = getattr(ctx, "babel_locale", None)
     if locale is None:
@@ -102,6 +107,27 @@ def current_translations():
     if kept is None or kept[0] is not locale:
         kept = ctx.tyndau_translations = (locale, get_translations())
     return kept[1]
+
+
+# Flask-Babel's gettext and lazy_gettext with the same answers, through current_translations(): the
+# labels of statuses, kinds and terms are lazy strings read dozens of times on every list.
+def gettext(string: str, **variables) -> str:
+    text = current_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    return LazyString(gettext, string, **variables)
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    # Jinja's newstyle gettext, less the "% {}" it applies to every text without a placeholder
+    # (the same result: a text with no "%" formats to itself).
+    text = current_translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text
 
 
 def install_template_gettext(env) -> None:
@@ -113,3 +139,4 @@ def install_template_gettext(env) -> None:
         npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    env.globals["gettext"] = env.globals["_"] = _template_gettext

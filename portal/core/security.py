@@ -29,7 +29,7 @@ import hashlib
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, make_response, redirect, request, session, url_for
-from flask_babel import gettext as _
+from portal.core.i18n import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.routing import IntegerConverter, ValidationError

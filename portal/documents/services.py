@@ -9,7 +9,7 @@ from functools import lru_cache
 
 import filetype
 from flask import current_app
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 

@@ -1,5 +1,5 @@
 """Forms of the notice, the applicant's answer and the hearing's record."""
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from portal.core.i18n import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import Optional

@@ -6,8 +6,8 @@ import io
 
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import format_decimal, format_percent
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import gettext as _
+from portal.core.i18n import lazy_gettext as _l
 
 from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.core.clock import today_local

@@ -1,7 +1,7 @@
 """Operations of the review: the rules propose, the clerk decides, and both are kept."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 
 from portal.applications.models import (AWAITING_DECISION, GROUNDS_FOUND, INCOMPLETE_REFUSED, PORTAL, REGISTERED,
                                         UNDER_REVIEW, Application)

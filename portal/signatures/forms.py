@@ -1,7 +1,7 @@
 """The upload of a signed XML document: a file, or its text pasted."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
