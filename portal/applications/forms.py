@@ -57,6 +57,15 @@ class ApplicationForm(FlaskForm):
     add_backup = SubmitField(_l("Add a backup complex"))
     next = SubmitField(_l("Save and continue to documents"))
 
+    # The BIN the draft is filed under (its organisation's); set by the view that edits a draft.
+    organization_bin: str | None = None
+
+    def validate_bin(self, field):
+        typed = (field.data or "").strip()
+        if self.organization_bin and typed and typed != self.organization_bin:
+            raise ValidationError(_l("The application is filed in the name of the organisation with BIN %(bin)s: "
+                                     "the BIN cannot be changed here.", bin=self.organization_bin))
+
     def validate_complete(self) -> bool:
         """The fields Appendix 1 cannot do without; checked when the applicant moves on."""
         required = [self.legal_name, self.bin, self.main.form.settlement, self.main.form.address]

@@ -7,7 +7,7 @@ from flask import current_app
 from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import update
 
-from portal.accounts.models import APPLICANT, PROVIDER_ROLES, AUTHORITY, Organization
+from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, Organization
 from portal.applications.faults import pause
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
 from portal.calendar_admin.services import current_calendar
@@ -51,7 +51,8 @@ def can_edit(user, application: Application) -> bool:
         return False
     if user.role == APPLICANT:
         return application.organization_id == user.organization_id and application.route == PORTAL
-    return user.role in PROVIDER_ROLES and application.route == CHANCELLERY
+    # A paper submission is the chancellery's clerk's to complete, as its intake is (/staff/paper).
+    return user.role == CLERK and application.route == CHANCELLERY
 
 
 # --- drafts ----------------------------------------------------------------------------------
@@ -81,8 +82,11 @@ def save_draft(application: Application, data: dict, actor, expected_version: in
     if not application.is_draft:
         raise AlreadySubmitted()
     check_version(application, expected_version)
+    # Who applies is the organisation behind the draft (the applicant's EDS log-in, or the chancellery's
+    # paper intake): a BIN typed into the form never replaces it (the form says so next to the field).
+    application.bin = application.organization.bin
     for name in FIELDS:
-        if name in data:
+        if name in data and name != "bin":
             value = data[name]
             if name in TEXT_FIELDS:
                 value = (value or "").strip()
@@ -167,7 +171,7 @@ def submit(application: Application, actor, received_at: datetime | None = None,
         .where(Application.id == application.id, Application.status == DRAFT,
                *([Application.version == expected_version] if expected_version is not None else []))
         .values(status=REGISTERED, received_at=received_at, registered_on=registered_on,
-                law_version_id=law_record.id, registered_by_id=actor.id,
+                law_version_id=law_record.id, registered_by_id=actor.id, bin=application.organization.bin,
                 number=f"{registered_on.year}-{application.id:06d}", version=Application.version + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -233,6 +237,21 @@ def missing_fields(application: Application) -> list[str]:
     if application.kind == "reissue" and not application.reissue_certificate_number:
         missing.append(_("Number of the certificate to re-issue"))
     return missing
+
+
+def problems(application: Application) -> list[str]:
+    """What stops the submission: empty Appendix 1 fields, and a re-issuance of someone else's certificate."""
+    from portal.core.i18n import gettext as _
+    from portal.register.queries import certificate_being_reissued
+
+    found = missing_fields(application)
+    # On the portal the applicant is told at once; a paper application is registered as received (п.7)
+    # and the provider answers it — the register never lets another organisation's number replace anything.
+    if (application.kind == "reissue" and application.route == PORTAL and application.reissue_certificate_number
+            and certificate_being_reissued(application) is None):
+        found.append(_("No signed certificate numbered %(number)s was issued to this organisation: only its own "
+                       "certificate can be re-issued.", number=application.reissue_certificate_number))
+    return found
 
 
 def organization_for(bin_: str, name: str) -> Organization:

@@ -77,6 +77,7 @@ def new():
 def edit(application_id: int):
     application = _load(application_id, for_edit=True)
     form = ApplicationForm(data=None if request.method == "POST" else services.form_data(application))
+    form.organization_bin = application.organization.bin
     if request.method == "POST" and form.validate():
         if form.add_backup.data and len(form.backups) < MAX_BACKUPS:
             form.backups.append_entry()
@@ -109,7 +110,9 @@ def _edit_page(application, form, status=200):
 def check_bin():
     """Inline validation of the BIN field (htmx); the same check runs again on save."""
     form = ApplicationForm(formdata=request.args, meta={"csrf": False})
-    form.bin.validate(form)
+    if g.user.organization is not None:  # an applicant files in the name of their own organisation
+        form.organization_bin = g.user.organization.bin
+    form.bin.validate(form, [ApplicationForm.validate_bin])
     return render_template("applications/_bin_feedback.html", field=form.bin)
 
 
@@ -213,7 +216,7 @@ def submit(application_id: int):
     signed = SignedDocumentForm(meta={"csrf": False})  # part of the same form: its CSRF token is checked
     signed.required = False
     missing = services.missing_documents(application)
-    problems = services.missing_fields(application)
+    problems = services.problems(application)
     if form.validate_on_submit() and signed.validate() and not problems:
         if missing and not form.confirm_incomplete.data:
             form.confirm_incomplete.errors = [_("Confirm that you submit an incomplete package, or attach the "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from portal.applications.models import REISSUE, Application
@@ -13,11 +13,16 @@ from portal.extensions import db
 
 
 def _replaced_clause():
-    """A certificate is replaced once a re-issuance naming its number has its own certificate signed."""
-    later, reissue = aliased(Decision), aliased(Application)
+    """A certificate is replaced once its organisation's re-issuance naming its number has its own certificate signed.
+
+    Only the same organisation's re-issuance counts: a number typed into someone else's application
+    never takes a certificate out of the register.
+    """
+    later, reissue, original = aliased(Decision), aliased(Application), aliased(Application)
     return exists(select(later.id).join(reissue, reissue.id == later.application_id).where(
         later.kind == CERTIFICATE, later.status == SIGNED, reissue.kind == REISSUE,
-        reissue.reissue_certificate_number == Decision.number))
+        func.upper(func.trim(reissue.reissue_certificate_number)) == Decision.number,
+        original.id == Decision.application_id, reissue.organization_id == original.organization_id))
 
 
 def register(search: str, page: int, today: date, per_page: int = 25):
@@ -45,4 +50,4 @@ def certificate_being_reissued(application: Application) -> Decision | None:
         return None
     return db.session.scalar(select(Decision).join(Application, Application.id == Decision.application_id).where(
         Decision.number == application.reissue_certificate_number.strip().upper(), Decision.kind == CERTIFICATE,
-        Decision.status == SIGNED, Application.bin == application.bin))
+        Decision.status == SIGNED, Application.organization_id == application.organization_id))

@@ -229,7 +229,7 @@ def test_submission_without_the_appendix_1_fields_is_not_possible(app, client, a
     auth.login("applicant")
     application_id = new_application(client)
     page = client.get(f"/applications/{application_id}/submit").get_data(as_text=True)
-    assert "Fill in these fields" in page and 'name="submit"' not in page
+    assert "Correct the application before submitting it" in page and 'name="submit"' not in page
     response = post_form(client, f"/applications/{application_id}/submit", {"submit": "1", "confirm_incomplete": "y"})
     assert response.status_code == 200
     with app.app_context():

@@ -13,10 +13,14 @@ from tests.portal.test_applications_intake import form_data, new_application
 
 
 def submit_at(app, client, auth, monkeypatch, moment: datetime, kind="accreditation") -> Application:
+    extra = {}
+    if kind == "reissue":  # only the organisation's own signed certificate can be re-issued
+        from tests.portal.test_register import issued_certificate
+
+        extra = {"reissue_certificate_number": issued_certificate(app, client, auth).number}
     monkeypatch.setattr("portal.applications.services.now_utc", lambda: moment)
     auth.login("applicant")
     application_id = new_application(client, kind)
-    extra = {"reissue_certificate_number": "2026-000001"} if kind == "reissue" else {}
     post_form(client, f"/applications/{application_id}/edit", {**form_data(kind=kind, **extra), "next": "1"})
     response = post_form(client, f"/applications/{application_id}/submit", {"submit": "1", "confirm_incomplete": "y"})
     assert response.status_code == 302

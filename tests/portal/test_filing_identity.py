@@ -1,0 +1,144 @@
+"""Who files: an application is its organisation's, and so is the certificate it may re-issue.
+
+Found by an outside break-in attempt: the BIN was an ordinary form field (an organisation could
+file, and be accredited, under another's BIN), a re-issuance could name another organisation's
+certificate and take it out of the register, and any provider role could complete a paper draft.
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from portal.accounts.models import User
+from portal.applications import services as applications
+from portal.applications.models import Application
+from portal.core.clock import ALMATY, now_utc
+from portal.decisions.models import Decision
+from portal.extensions import db
+from portal.review import services as review
+from tests.conftest import csrf_token, post_form
+from tests.portal.test_applications_intake import form_data, new_application
+from tests.portal.test_decisions import draft_and_sign
+from tests.portal.test_register import FULL, issued_certificate
+
+OWN_BIN, OTHER_BIN = "210640005550", "180540007773"  # Altyn (applicant) and Steppe (applicant2), both valid
+
+
+def test_an_applicant_cannot_file_under_another_organisations_bin(app, client, auth):
+    auth.login("applicant")
+    application_id = new_application(client)
+    edit = f"/applications/{application_id}/edit"
+    response = post_form(client, edit, {**form_data(bin=OTHER_BIN), "save": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"filed in the name of the organisation with BIN {OWN_BIN}" in page
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="bin"[^>]*>', page).group(0)
+    # The inline check says the same as the person types.
+    inline = client.get(f"/applications/check-bin?bin={OTHER_BIN}", headers={"HX-Request": "true"})
+    assert f"BIN {OWN_BIN}" in inline.get_data(as_text=True)
+    assert "cannot be changed" not in client.get(f"/applications/check-bin?bin={OWN_BIN}").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Application, application_id).bin == OWN_BIN
+
+
+def test_the_service_keeps_the_organisations_bin_whatever_it_is_given(app, client, auth):
+    auth.login("applicant")
+    application_id = new_application(client)
+    with app.app_context():
+        case = db.session.get(Application, application_id)
+        owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
+        applications.save_draft(case, {**FULL, "bin": OTHER_BIN}, owner)
+        assert case.bin == OWN_BIN
+        # A draft written before the BIN was locked is registered under its organisation's BIN.
+        case.bin = OTHER_BIN
+        db.session.commit()
+        assert applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
+        db.session.commit()
+        assert db.session.get(Application, application_id).bin == OWN_BIN
+
+
+def _reissue_draft(app, username: str, number: str) -> int:
+    with app.app_context():
+        owner = db.session.scalar(db.select(User).filter_by(username=username))
+        case = applications.start_draft(owner, "reissue", owner.organization)
+        applications.save_draft(case, {**FULL, "kind": "reissue", "reissue_certificate_number": number,
+                                       "reissue_reason": "Новый адрес"}, owner)
+        db.session.commit()
+        return case.id
+
+
+def test_a_reissuance_cannot_name_another_organisations_certificate(app, client, auth):
+    certificate = issued_certificate(app, client, auth)  # Altyn's
+    case_id = _reissue_draft(app, "applicant2", certificate.number.lower())  # typed by Steppe
+    auth.login("applicant2")
+    submit = f"/applications/{case_id}/submit"
+    page = client.get(submit).get_data(as_text=True)
+    assert "only its own certificate can be re-issued" in page and 'name="submit"' not in page
+    response = client.post(submit, data={"csrf_token": csrf_token(client, submit), "confirm_incomplete": "y",
+                                         "submit": "1"})
+    assert response.status_code in (200, 422)
+    with app.app_context():
+        assert db.session.get(Application, case_id).status == "draft"
+
+
+def test_a_foreign_reissuance_signed_anyway_leaves_the_certificate_in_the_register(app, client, auth):
+    """Even if such a case reached a signed certificate (filed on paper, say), only the owner's counts."""
+    certificate = issued_certificate(app, client, auth)
+    case_id = _reissue_draft(app, "applicant2", certificate.number)
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        owner = db.session.scalar(db.select(User).filter_by(username="applicant2"))
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
+        review.decide_completeness(case, clerk, [], "", None)
+        review.decide_review(case, clerk, {}, {}, "", None, None)
+        db.session.commit()
+    foreign_id = draft_and_sign(client, auth, case_id)
+    with app.app_context():
+        assert db.session.get(Decision, foreign_id).status == "signed"
+    register = client.get(f"/register?q={OWN_BIN}").get_data(as_text=True)
+    assert certificate.number in register
+    verified = client.get(f"/verify/number?number={certificate.number}").get_data(as_text=True)
+    assert "current" in verified and "not current" not in verified
+
+
+def test_the_owner_still_reissues_its_own_certificate_typed_in_lower_case(app, client, auth):
+    certificate = issued_certificate(app, client, auth)
+    case_id = _reissue_draft(app, "applicant", certificate.number.lower())
+    auth.login("applicant")
+    page = client.get(f"/applications/{case_id}/submit").get_data(as_text=True)
+    assert "only its own certificate" not in page
+    auth.logout()
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        assert applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
+        review.decide_completeness(case, clerk, [], "", None)
+        review.decide_review(case, clerk, {}, {}, "", None, None)
+        db.session.commit()
+    second_id = draft_and_sign(client, auth, case_id)
+    with app.app_context():
+        second = db.session.get(Decision, second_id)
+        assert second.valid_until == certificate.valid_until  # the same accreditation, re-issued
+        second_number = second.number
+    register = client.get(f"/register?q={OWN_BIN}").get_data(as_text=True)
+    assert second_number in register and certificate.number not in register
+
+
+def test_only_the_clerk_completes_a_paper_submission(app, client, auth):
+    auth.login("clerk")
+    response = post_form(client, "/staff/paper", {"kind": "accreditation", "bin": OTHER_BIN,
+                                                  "legal_name": 'ТОО "Steppe Mining Pool"',
+                                                  "received_at": (now_utc().astimezone(ALMATY) - timedelta(hours=1)).strftime("%d.%m.%Y %H:%M")})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    edit = response.headers["Location"]
+    application_id = int(re.search(r"/applications/(\d+)/", edit).group(1))
+    auth.logout()
+    for role in ("signatory", "supervisor"):
+        auth.login(role)
+        assert client.get(f"/applications/{application_id}/edit").status_code == 403
+        assert client.get(f"/applications/{application_id}/submit").status_code == 403
+        auth.logout()
+    auth.login("clerk")
+    assert client.get(f"/applications/{application_id}/edit").status_code == 200
