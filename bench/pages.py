@@ -31,6 +31,7 @@ P95_TARGET_MS = 50.0                # at 100,000 cases
 GROWTH_TARGET = 1.5                 # at 1,000,000: no worse than 1.5x the figure at 100,000
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 DEMO_BIN = "210640005550"           # the demo applicant's organisation (portal/demo/data.py)
+LOGGED_IN_FLOOR = "bare route, logged in (session and user row only)"
 
 
 def prepare(pg, cases: int, work: Path) -> tuple[str, dict]:
@@ -147,6 +148,7 @@ def pages(case_id: int, endpoints: set[str]) -> list[tuple[str, str | None, str]
     """(name, user, path): the bare route first, then every page of the issue."""
     out = [
         ("bare route (no database)", None, "/bench/bare"),
+        (LOGGED_IN_FLOOR, "clerk", "/bench/bare-user"),
         ("applicant's cabinet", "applicant", "/cabinet"),
         ("clerk's queue, first page", "clerk", "/staff/cases"),
         ("clerk's queue, filtered", "clerk", "/staff/cases?stage=under_review&kind=accreditation"),
@@ -202,7 +204,9 @@ def judge(results: list[dict]) -> None:
         cases = int(cases)
         figures = result["figures"]
         if page.startswith("bare route"):
-            result["target"] = "the stack's limit: the other pages' throughput is compared with it"
+            result["target"] = ("reference, not a target: what any logged-in page pays before its own work"
+                                if page == LOGGED_IN_FLOOR else
+                                "the stack's limit: the other pages' throughput is compared with it")
             result["pass"] = sum(figures["errors"].values()) == 0
             continue
         checks = [result["ratio"] >= RATIO_TARGET, figures["errors"]["status_errors"] == 0,
