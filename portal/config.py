@@ -29,7 +29,7 @@
 | RATELIMIT_ENABLED | true                               | limit failed log-ins (portal/core/security.py) |
 | RATELIMIT_STORAGE_URI | memory://                      | where the counters live; memory:// is per worker process, so production points all workers at one store (redis://host:6379/0) |
 | LOGIN_RATE_LIMIT | 5 per minute; 20 per hour           | failed log-ins per username and client address |
-| LOGIN_ADDRESS_RATE_LIMIT | 30 per minute; 200 per hour | failed log-ins (password and EDS) per client address |
+| LOGIN_ADDRESS_RATE_LIMIT | 30 per minute; 200 per hour | failed log-ins (password and EDS), and new EDS log-in challenges, per client address |
 """
 from __future__ import annotations
 

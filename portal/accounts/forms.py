@@ -1,9 +1,9 @@
 """Log-in form."""
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
 from portal.core.forms import Required, max_length
+from portal.core.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -5,7 +5,7 @@ from flask import g, session
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import APPLICANT, Organization, User
-from portal.core.security import start_session
+from portal.core.security import SESSION_EPOCH, note_new_challenge, start_session
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.services import SignatureRefused
@@ -27,17 +27,24 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def log_in(user: User) -> None:
-    start_session(user.id)  # a new session on log-in: no fixation; it expires (portal/core/security.py)
+    # A new session on log-in: no fixation; it expires and can be revoked (portal/core/security.py).
+    start_session(user.id, user.session_epoch)
 
 
-def log_out() -> None:
+def log_out(user: User) -> None:
+    """End this session, and with it every other session of the person: a copied cookie stops working too."""
+    user.session_epoch = User.session_epoch + 1  # in SQL: two log-outs at once both count
     session.clear()
 
 
 def load_current_user() -> None:
     user_id = session.get("user_id")
     user = db.session.get(User, user_id) if user_id else None
-    g.user = user if user is not None and user.active else None
+    # Sessions from before epochs were kept carry none: they count as the first epoch.
+    if user is not None and (not user.active or session.get(SESSION_EPOCH, 0) != user.session_epoch):
+        session.clear()  # deactivated, or signed out since this cookie was issued
+        user = None
+    g.user = user
 
 
 # --- log-in with EDS -------------------------------------------------------------------------
@@ -48,6 +55,7 @@ def eds_challenge():
     if challenge is None:
         challenge = signatures.issue_challenge()
         session[EDS_NONCE] = challenge.nonce
+        note_new_challenge()  # a row each time: limited per client address
     return challenge
 
 

@@ -1,15 +1,16 @@
 """Log-in and log-out."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
-from portal.core.i18n import gettext as _
 
 from portal.accounts import services
 from portal.accounts.forms import LoginForm
+from portal.core.i18n import gettext as _
 from portal.core.permissions import login_required, public
-from portal.core.security import limit_eds_login, limit_password_login
+from portal.core.security import limit_eds_challenges, limit_eds_login, limit_password_login
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.forms import SignedDocumentForm
@@ -27,9 +28,14 @@ def home_for(user) -> str:
     return url_for("applications.queue")
 
 
+# Nothing a browser might read otherwise than this check does: a backslash (read as a slash) or a control
+# character (dropped, or a line end, which the Location header cannot carry: a 500).
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def _safe_next(target: str | None) -> str | None:
     # Only local paths: never an open redirect to another site.
-    if not target:
+    if not target or _UNSAFE_IN_NEXT.search(target):
         return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
@@ -54,6 +60,7 @@ def login():
 
 @bp.route("/login/eds", methods=["GET", "POST"])
 @limit_eds_login
+@limit_eds_challenges
 @public
 def login_eds():
     """Log in by signing a one-time challenge with the authentication key of the organisation's EDS."""
@@ -76,6 +83,7 @@ def login_eds():
 
 
 @bp.route("/login/eds/challenge.xml")
+@limit_eds_challenges
 @public
 def eds_challenge_document():
     """This browser's challenge as a file, for signing tools that take files."""
@@ -91,7 +99,8 @@ def eds_challenge_document():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    services.log_out()
+    services.log_out(g.user)
+    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("main.index"))
 

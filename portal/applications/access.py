@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, url_for
-from portal.core.i18n import gettext as _
 
 from portal.applications.models import Application
 from portal.applications.services import can_view
+from portal.core.i18n import gettext as _
 from portal.extensions import db
 
 

@@ -1,7 +1,6 @@
 """The Appendix 1 form with the facts of п.4, and the submission step."""
 from __future__ import annotations
 
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
@@ -11,6 +10,7 @@ from portal.core.clock import now_utc
 
 from portal.applications.models import ACCREDITATION, REISSUE
 from portal.core.forms import LocalDateField, LocalDateTimeField, MultiCheckboxField, Required, bin_check, max_length
+from portal.core.i18n import lazy_gettext as _l
 
 MAX_BACKUPS = 5
 

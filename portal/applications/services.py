@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import current_app
-from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import update
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, Organization
@@ -13,6 +12,7 @@ from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, A
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import now_utc
 from portal.core.concurrency import check_version
+from portal.core.i18n import lazy_gettext as _l
 from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
-from portal.core.i18n import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -14,6 +13,7 @@ from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Applic
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.core.forms import bounded_int
+from portal.core.i18n import gettext as _
 from portal.core.permissions import login_required, roles_required
 from portal.core.concurrency import version_from
 from portal.core.rendering import render_page, wants_partial

@@ -1,9 +1,9 @@
 """The admin's form for a decree exception."""
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 
 from portal.core.forms import LocalDateField, Required, max_length
+from portal.core.i18n import lazy_gettext as _l
 
 
 class ExceptionForm(FlaskForm):

@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
-from portal.core.i18n import gettext as _
 
 from portal.accounts.models import ADMIN
 from portal.calendar_admin import services
 from portal.calendar_admin.forms import ExceptionForm
+from portal.core.i18n import gettext as _
 from portal.core.permissions import roles_required
 from portal.extensions import db
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from portal.core.xmltext import sub_element
+
 NS = "urn:tyndau:complaint:1"
 FIELDS = ("addressee", "demands", "arguments")
 
@@ -22,12 +24,12 @@ def _q(name: str) -> str:
 
 
 def build(application, values: dict) -> bytes:
+    """The document to sign; `values` are the form's as typed, so what XML cannot carry is left out."""
     root = etree.Element(_q("complaint"), nsmap={None: NS})
     root.set("case", application.number or "")
-    subject = etree.SubElement(root, _q("subject"))
-    subject.set("ref", values.get("subject") or "")
+    sub_element(root, NS, "subject", ref=values.get("subject"))
     for name in FIELDS:
-        etree.SubElement(root, _q(name)).text = values.get(name) or ""
+        sub_element(root, NS, name, values.get(name) or "")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from lxml import etree
 
 from portal.core.clock import ALMATY
+from portal.core.xmltext import sub_element
 
 NS = "urn:tyndau:complaint-decision:1"
 # п.20: the decision says that the court is open after this pre-trial appeal.
@@ -18,22 +19,25 @@ COURT_NOTICE = {
 
 
 def decision_xml(complaint) -> bytes:
-    """Everything the decision says, so that the signature covers all of it."""
+    """Everything the decision says, so that the signature covers all of it.
+
+    Stored text may hold characters XML cannot carry (typed before the forms dropped them): they are
+    left out here, or the decision could never be signed.
+    """
     root = etree.Element(f"{{{NS}}}complaintDecision", nsmap={None: NS})
     root.set("number", complaint.decision_number or "")
     root.set("complaint", complaint.number or "")
     root.set("case", complaint.application.number or "")
     root.set("decided", complaint.decided_at.astimezone(ALMATY).date().isoformat())
     root.set("outcome", complaint.outcome or "")
-    etree.SubElement(root, f"{{{NS}}}applicant", bin=complaint.application.bin).text = complaint.application.legal_name
-    etree.SubElement(root, f"{{{NS}}}demands").text = complaint.demands
-    etree.SubElement(root, f"{{{NS}}}reasons").text = complaint.reasons
+    sub_element(root, NS, "applicant", complaint.application.legal_name, bin=complaint.application.bin)
+    sub_element(root, NS, "demands", complaint.demands)
+    sub_element(root, NS, "reasons", complaint.reasons)
     if complaint.remedy:
-        remedy = etree.SubElement(root, f"{{{NS}}}remedy")
-        remedy.text = complaint.remedy
+        remedy = sub_element(root, NS, "remedy", complaint.remedy)
         if complaint.remedy_due:
             remedy.set("due", complaint.remedy_due.isoformat())
-    court = etree.SubElement(root, f"{{{NS}}}court")
+    court = sub_element(root, NS, "court")
     for lang, text in COURT_NOTICE.items():
-        etree.SubElement(court, f"{{{NS}}}text", lang=lang).text = text
+        sub_element(court, NS, "text", text, lang=lang)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

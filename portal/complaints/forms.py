@@ -1,5 +1,4 @@
 """Forms of the complaint, the provider's steps and the authority's decision."""
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
@@ -8,6 +7,7 @@ from portal.complaints.models import (NOT_CONSIDERED, PARTLY_SATISFIED, REFUSED,
                                       TO_PROVIDER)
 from portal.complaints.services import MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
 from portal.core.forms import LocalDateField, Required, max_length
+from portal.core.i18n import lazy_gettext as _l
 
 
 class ComplaintForm(FlaskForm):

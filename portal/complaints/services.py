@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
-from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -21,6 +20,7 @@ from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUT
                                       PROVIDER_OUTCOMES, SATISFIED, TO_AUTHORITY, Complaint)
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
+from portal.core.i18n import lazy_gettext as _l
 from portal.deadlines.models import CLOSED, MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from portal.core.i18n import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES, SUPERVISOR
@@ -15,6 +14,7 @@ from portal.complaints.models import AT_AUTHORITY, AT_PROVIDER, INACTION, TO_PRO
 from portal.core.clock import now_utc
 from portal.core.concurrency import version_from
 from portal.core.forms import bounded_int
+from portal.core.i18n import gettext as _
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
 from portal.deadlines.services import urgency

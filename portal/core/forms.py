@@ -3,16 +3,36 @@ from __future__ import annotations
 
 import datetime as dt
 
-from portal.core.i18n import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectMultipleField, ValidationError, widgets
+from wtforms import (DateField, IntegerField, PasswordField, SelectMultipleField, StringField, ValidationError,
+                     widgets)
 from wtforms.validators import DataRequired, Length, StopValidation
 
 from portal.core.clock import ALMATY
+from portal.core.i18n import lazy_gettext as _l
+from portal.core.xmltext import xml_text
 from rules.identifiers import is_valid_identifier
 
 
 # The largest id or number the database's INTEGER columns hold (PostgreSQL's int4).
 MAX_INT = 2**31 - 1
+
+
+# Every text box of every form drops, as it reads the request, the characters XML 1.0 cannot carry
+# (portal.core.xmltext): invisible when typed or pasted, stored they would break every document
+# written from them. Installed on wtforms' StringField itself, which TextAreaField, HiddenField and
+# the rest extend, so that no form can miss it: those of modules declaring FlaskForm and wtforms'
+# fields directly, those nested in FormField and FieldList, and future ones; create_app imports this
+# module before any view exists. A password is read as typed: it is only ever hashed and compared.
+_read_typed_text = StringField.process_formdata
+
+
+def _read_typed_text_for_xml(field, valuelist) -> None:
+    _read_typed_text(field, valuelist)
+    if isinstance(field.data, str) and not isinstance(field, PasswordField):
+        field.data = xml_text(field.data)
+
+
+StringField.process_formdata = _read_typed_text_for_xml
 
 
 def bounded_int(text: str) -> int:

@@ -11,9 +11,18 @@ each worker process (so N workers allow up to N times the limit); production poi
 store shared by the workers (redis://…). Behind nginx the client address is the one ProxyFix
 takes from X-Forwarded-For (TRUSTED_PROXIES).
 
+The EDS log-in's challenges are counted per client address too, with the same
+LOGIN_ADDRESS_RATE_LIMIT in a scope of their own: each new challenge is a row, and a visitor
+without a session cookie gets a new one on every request; a browser shown its still-open
+challenge again is not counted.
+
 The limiter is one object for the process, as flask-limiter wants for its decorators;
 each app's init_app gives it that app's storage and its RATELIMIT_ENABLED, so every test app
 starts with fresh counters (the app initialised last decides; only tests build several).
+
+Sessions are signed cookies, and the person's session_epoch (user_account) is written into each
+at the log-in: the log-out increases it, so every cookie issued before, a copied one included,
+no longer signs anyone in (portal.accounts.services.load_current_user compares the two).
 
 Sessions end after SESSION_IDLE_MINUTES without a request from the person and, at the latest,
 PERMANENT_SESSION_LIFETIME after the log-in, whatever the activity. The status poll of the case
@@ -28,20 +37,22 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, make_response, redirect, request, session, url_for
-from portal.core.i18n import gettext as _
+from flask import current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.core.clock import now_utc
 from portal.core.forms import MAX_INT
+from portal.core.i18n import gettext as _
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
 
-# Session keys: when the person logged in, and when they last did something (Unix seconds).
+# Session keys: when the person logged in, and when they last did something (Unix seconds);
+# the person's session_epoch at the log-in.
 SESSION_SINCE = "since"
 SESSION_SEEN = "seen"
+SESSION_EPOCH = "epoch"
 # Elements that poll by themselves (their id, which htmx sends as HX-Trigger): not the person's activity.
 POLLING_ELEMENTS = frozenset({"case-status"})
 
@@ -77,6 +88,21 @@ def limit_eds_login(view):
     """The limit of the EDS log-in: per address, shared with the password log-in."""
     return limiter.shared_limit(_address_limit, scope="login-address", key_func=get_remote_address,
                                 methods=["POST"], deduct_when=_failed)(view)
+
+
+def limit_eds_challenges(view):
+    """The limit of new EDS log-in challenges per address: only a request that issued one counts."""
+    return limiter.shared_limit(_address_limit, scope="eds-challenge", key_func=get_remote_address,
+                                deduct_when=_issued_challenge)(view)
+
+
+def note_new_challenge() -> None:
+    """Called when this request issues an EDS log-in challenge (a new row), so that it counts."""
+    g.new_eds_challenge = True
+
+
+def _issued_challenge(_response) -> bool:
+    return g.get("new_eds_challenge", False)
 
 
 # --- sessions that expire ------------------------------------------------------------------
@@ -119,11 +145,12 @@ def _local_path(url: str | None) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def start_session(user_id: int) -> None:
-    """A fresh session for a person who has just proved who they are."""
+def start_session(user_id: int, epoch: int) -> None:
+    """A fresh session for a person who has just proved who they are; `epoch` is their session_epoch."""
     now = int(now_utc().timestamp())
     session.clear()  # no fixation: nothing of the anonymous session survives
     session["user_id"] = user_id
+    session[SESSION_EPOCH] = epoch
     session[SESSION_SINCE] = now
     session[SESSION_SEEN] = now
     session.permanent = True

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import segno
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from portal.core.i18n import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SIGNATORY
 from portal.applications.access import case_changed, case_or_404
 from portal.core.concurrency import version_from
+from portal.core.i18n import gettext as _
 from portal.core.permissions import public, roles_required
 from portal.decisions import services
 from portal.decisions.models import Decision

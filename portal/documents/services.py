@@ -9,11 +9,11 @@ from functools import lru_cache
 
 import filetype
 from flask import current_app
-from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from portal.applications.faults import pause
+from portal.core.i18n import lazy_gettext as _l
 from portal.documents.models import Document
 from portal.extensions import db
 
@@ -24,6 +24,11 @@ ALLOWED_TYPES = {
     "image/jpeg": (".jpg", ".jpeg"),
 }
 CHUNK = 64 * 1024
+# A PDF's pages are counted and measured at upload: a few hundred bytes can declare any number of pages of
+# any size, and each page shown on the case page is rendered to an image (preview_image).
+MAX_PDF_PAGES = 1000
+MAX_PAGE_METRES = 5  # PDF's own limit is 14400 pt (5.08 m); the largest paper formats are about 1.2 m
+POINTS_PER_METRE = 72 / 0.0254
 
 
 class UploadRejected(ValueError):
@@ -76,6 +81,8 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
             raise UploadRejected(_l("Only PDF, PNG and JPEG files are accepted; this file's content is not one of them."))
         if not name.lower().endswith(ALLOWED_TYPES[mime]):
             raise UploadRejected(_l("The file's name does not match its content (%(type)s).", type=mime))
+        if mime == "application/pdf":
+            _check_pdf_pages(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -87,6 +94,29 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
     db.session.info.setdefault(_STORED, []).append(path)  # removed again unless this transaction commits
     pause("upload.stored")  # test-only (applications/faults.py): a worker killed before the row is committed
     return document
+
+
+def _check_pdf_pages(path: str) -> None:
+    """Refuse a PDF with more pages than a filing needs, or a page larger than any paper (UploadRejected)."""
+    import pypdfium2
+
+    try:
+        pdf = pypdfium2.PdfDocument(path)
+    except (pypdfium2.PdfiumError, OSError):
+        return  # kept as before: a PDF the renderer cannot open is offered for download only, never drawn
+    try:
+        if len(pdf) > MAX_PDF_PAGES:
+            raise UploadRejected(_l("The PDF has more than %(pages)d pages.", pages=MAX_PDF_PAGES))
+        for index in range(len(pdf)):
+            try:
+                width, height = pdf.get_page_size(index)
+            except pypdfium2.PdfiumError:
+                continue  # an unreadable page is not drawn either (preview_image)
+            if max(width, height) > MAX_PAGE_METRES * POINTS_PER_METRE:
+                raise UploadRejected(_l("Page %(page)d of the PDF is larger than %(metres)d metres on a side.",
+                                        page=index + 1, metres=MAX_PAGE_METRES))
+    finally:
+        pdf.close()
 
 
 def remove_file(document: Document) -> None:
@@ -182,6 +212,14 @@ def file_path(document: Document) -> str:
 
 
 MAX_PREVIEW_PAGES = 10
+PREVIEW_SCALE = 1.4  # an A4 page is 833 x 1179 pixels
+MAX_PREVIEW_SIDE = 2000  # pixels on the long side, so at most 4 megapixels (about 12 MB) per page
+
+
+def preview_scale(width: float, height: float) -> float:
+    """The scale a page of this size (in points) is drawn at: PREVIEW_SCALE unless its image would be too large."""
+    # Half a pixel under the limit: the renderer rounds each side up (math.ceil).
+    return min(PREVIEW_SCALE, (MAX_PREVIEW_SIDE - 0.5) / max(width, height, 1))
 
 
 def preview_page_count(document: Document) -> int:
@@ -224,7 +262,11 @@ def preview_image(document: Document, page: int) -> tuple[bytes, str] | None:
     try:
         if not 0 <= page < min(len(pdf), MAX_PREVIEW_PAGES):
             return None
-        image = pdf[page].render(scale=1.4).to_pil()
+        try:
+            pdf_page = pdf[page]
+            image = pdf_page.render(scale=preview_scale(*pdf_page.get_size())).to_pil()
+        except pypdfium2.PdfiumError:
+            return None
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return out.getvalue(), "image/png"

@@ -1,9 +1,9 @@
 """Forms of the notice, the applicant's answer and the hearing's record."""
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
 
 from portal.core.forms import LocalDateTimeField, Required, WholeNumberField, max_length
+from portal.core.i18n import lazy_gettext as _l
 from portal.hearings.models import IN_PERSON, VIDEO, WRITTEN
 
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from lxml import etree
 
+from portal.core.xmltext import sub_element
+
 NS = "urn:tyndau:position:1"
 
 
 def build(application, text: str) -> bytes:
+    """The document to sign; `text` is the position as typed, so what XML cannot carry is left out."""
     root = etree.Element(f"{{{NS}}}position", nsmap={None: NS})
     root.set("case", application.number or "")
-    etree.SubElement(root, f"{{{NS}}}text").text = text
+    sub_element(root, NS, "text", text or "")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 

@@ -1,9 +1,8 @@
 """Operations of п.9–п.10: the notice, the slots, the applicant's answer and the hearing's record."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
-from portal.core.i18n import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -11,6 +10,8 @@ from portal.applications.models import GROUNDS_FOUND, HEARING_HELD, PRELIMINARY_
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
+from portal.core.i18n import official_date, official_datetime
+from portal.core.i18n import lazy_gettext as _l
 from portal.deadlines.models import MET, OPEN
 from portal.deadlines.services import warning_moment
 from portal.events import services as events
@@ -248,8 +249,10 @@ def position_documents(application: Application) -> list:
 
 # --- the record of the hearing ---------------------------------------------------------------
 
-def record_hearing(application: Application, clerk, values: dict, expected_version: int | None) -> HearingRecord:
-    """The clerk's minutes; the case then waits for the final decision (п.11)."""
+def record_hearing(application: Application, clerk, values: dict, expected_version: int | None,
+                   now: datetime | None = None) -> HearingRecord:
+    """The clerk's minutes of a hearing already held; the case then waits for the final decision (п.11)."""
+    now = now or now_utc()
     check_version(application, expected_version)
     if application.status != PRELIMINARY_REFUSAL:
         raise WrongStage()
@@ -258,9 +261,10 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
         errors["outcome"] = _l("Choose the outcome of the hearing.")
     if values.get("held_at") is None:
         errors["held_at"] = _l("Give the date and time of the hearing.")
+    elif (problem := _not_held_then(application, values["held_at"], now)) is not None:
+        errors["held_at"] = problem
     if errors:
         raise InvalidDecision(errors)
-    now = now_utc()
     text = {name: (values.get(name) or "").strip() for name in ("participants", "arguments", "examined")}
     record = HearingRecord(application_id=application.id, held_at=values["held_at"],
                            applicant_attended=bool(values.get("attended")), outcome=values["outcome"],
@@ -273,6 +277,40 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
     events.record(application, "hearing.recorded", actor=clerk, outcome=values["outcome"],
                   attended=bool(values.get("attended")))
     return record
+
+
+def _not_held_then(application: Application, held_at: datetime, now: datetime):
+    """Why the hearing cannot have been held at `held_at`, or None.
+
+    Never in the future, nor before the applicant could be heard (п.9, п.10): the notice at the earliest;
+    a booked hearing, at its time; a waived one, from the waiver (the applicant asked for nothing more,
+    so there is nothing to wait for); one in writing, from the first working day after the notice as for
+    slots (rules.hearing: the applicant keeps the rest of the notice day to write), and not before the
+    position it weighs when one came through the portal.
+    """
+    if held_at > now:
+        return _l("The hearing cannot be recorded before it is held: this moment is in the future.")
+    refusal, slot, at = refusal_of(application), booked_slot(application), official_datetime
+    bounds = [(refusal.sent_at, _l("The notice of the preliminary decision was sent on %(moment)s: the hearing "
+                                   "cannot have been held earlier.", moment=at(refusal.sent_at)))]
+    if refusal.waived_at is not None:
+        bounds.append((refusal.waived_at, _l("The applicant declined the hearing on %(moment)s: the record cannot "
+                                             "be dated earlier.", moment=at(refusal.waived_at))))
+    elif slot is not None:
+        bounds.append((slot.starts_at, _l("The applicant booked the hearing for %(moment)s: it cannot have been "
+                                          "held earlier.", moment=at(slot.starts_at))))
+    elif refusal.method == WRITTEN:
+        first, _last = hearing_window(_local_day(refusal.sent_at), current_calendar(), law_for(application))
+        opens = datetime.combine(first, time.min, tzinfo=ALMATY)
+        bounds.append((opens, _l("A hearing in writing is held from %(day)s, the first working day after the "
+                                 "notice: it cannot be dated earlier.", day=official_date(first))))
+        if refusal.position_at is not None:
+            bounds.append((refusal.position_at, _l("The applicant's written position arrived on %(moment)s: a "
+                                                   "hearing in writing cannot be dated earlier.",
+                                                   moment=at(refusal.position_at))))
+    earliest, message = max(bounds, key=lambda bound: bound[0])
+    # The moment is typed to the minute: a notice sent at 10:15:42 lets the hearing be held at 10:15.
+    return message if held_at < earliest.replace(second=0, microsecond=0) else None
 
 
 def hearing_record(application: Application) -> HearingRecord | None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
-from portal.core.i18n import gettext as _
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
@@ -10,6 +9,7 @@ from portal.applications.models import Application
 from portal.applications.access import case_changed, case_or_404
 from portal.core.clock import now_utc
 from portal.core.concurrency import version_from
+from portal.core.i18n import gettext as _
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
 from portal.extensions import db

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
 from portal.core.forms import LocalDateField
+from portal.core.i18n import lazy_gettext as _l
 
 
 class PeriodDateField(LocalDateField):

@@ -6,11 +6,11 @@ import io
 
 from flask import Blueprint, make_response, render_template, request
 from flask_babel import format_decimal, format_percent
-from portal.core.i18n import gettext as _
 from portal.core.i18n import lazy_gettext as _l
 
 from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.core.clock import today_local
+from portal.core.i18n import gettext as _
 from portal.core.permissions import roles_required
 from portal.quality import services
 from portal.quality.charts import bar_chart

@@ -1,12 +1,11 @@
 """Operations of the review: the rules propose, the clerk decides, and both are kept."""
 from __future__ import annotations
 
-from portal.core.i18n import lazy_gettext as _l
-
 from portal.applications.models import (AWAITING_DECISION, GROUNDS_FOUND, INCOMPLETE_REFUSED, PORTAL, REGISTERED,
                                         UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version
+from portal.core.i18n import lazy_gettext as _l
 from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db

@@ -5,11 +5,12 @@ with the draft, element by element, so nothing but what the portal holds can be 
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from portal.core.i18n import lazy_gettext as _l
 from lxml import etree
+
+from portal.core.i18n import lazy_gettext as _l
+from portal.core.xmltext import xml_text
 
 NS = "urn:tyndau:application:1"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'  # double-quoted, as NCALayer writes it
@@ -32,8 +33,6 @@ SECTIONS = [
     ("reissue", _l("Re-issuance of the accreditation certificate")),
 ]
 OTHER = _l("other data")
-# Characters XML 1.0 cannot carry; a pasted control character must not break the document.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
 def _bool(value) -> str:
@@ -41,9 +40,10 @@ def _bool(value) -> str:
 
 
 def _add(parent, tag: str, text=None, **attrs):
-    element = etree.SubElement(parent, f"{{{NS}}}{tag}", {k: _NOT_XML.sub("", str(v)) for k, v in attrs.items()})
+    # The draft and the document compared with it (differences()) are both built here, so both are cleaned alike.
+    element = etree.SubElement(parent, f"{{{NS}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = _NOT_XML.sub("", str(text))
+        element.text = xml_text(text)
     return element
 
 

@@ -1,11 +1,11 @@
 """The upload of a signed XML document: a file, or its text pasted."""
 from __future__ import annotations
 
-from portal.core.i18n import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
+from portal.core.i18n import lazy_gettext as _l
 from portal.signatures.messages import sentence
 from portal.signatures.xmlparse import MAX_BYTES
 

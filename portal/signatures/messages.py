@@ -6,7 +6,6 @@ and the portal's own refusals (challenge.*, application.*, document.*).
 from __future__ import annotations
 
 from portal.core.i18n import lazy_gettext as _l
-
 from portal.signatures.report import Indication
 
 SENTENCES = {

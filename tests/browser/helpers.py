@@ -126,7 +126,9 @@ def to_preliminary_refusal(app, case_id: int, book_slot: bool = False) -> None:
 
             slots = hearings.offered_slots(case, refusal, now_utc() + timedelta(minutes=1))
             owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
-            hearings.book(case, slots[0].id, owner)
+            slot = hearings.book(case, slots[0].id, owner)
+            # The journey records the hearing now: a booked slot must have begun by then.
+            slot.starts_at, slot.ends_at = now_utc() - timedelta(minutes=2), now_utc() + timedelta(minutes=28)
         db.session.commit()
         assert case.status == "preliminary_refusal"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -49,7 +49,7 @@ def slot_ids(page: str) -> list[int]:
     return [int(x) for x in re.findall(r'name="slot" value="(\d+)"', page)]
 
 
-def test_the_whole_hearing_path_through_the_forms(app, client, auth):
+def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch):
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/preliminary-refusal").get_data(as_text=True)
@@ -91,7 +91,11 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth):
     version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
     missing = post_form(client, path, {"version": version})
     assert missing.status_code == 422
-    held = datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M")
+    with app.app_context():
+        starts_at = db.session.scalar(db.select(HearingSlot.starts_at).filter_by(booked_application_id=case_id))
+    # The clerk records the hearing once its booked time has come.
+    monkeypatch.setattr("portal.hearings.services.now_utc", lambda: starts_at + timedelta(minutes=30))
+    held = starts_at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M")
     done = post_form(client, path, {"version": version, "held_at": held, "attended": "y", "participants": "Сейітова А.",
                                     "arguments": "Есть резервный комплекс.", "examined": "Договор аренды.",
                                     "outcome": "refusal_upheld"})

@@ -83,7 +83,7 @@ def june(app):
         case = db.session.get(Application, first)
         decisions.sign(decisions.draft(case, clerk, None), signatory)
         case = db.session.get(Application, second)
-        hearings.send_preliminary_refusal(case, clerk, "written", "Астана, каб. 301", None)
+        hearings.send_preliminary_refusal(case, clerk, "written", "Астана, каб. 301", None, now=at(6, 5))
         hearings.record_hearing(case, clerk, {"outcome": "refusal_upheld", "held_at": at(6, 10)}, None)
         decisions.sign(decisions.draft(case, clerk, None), signatory)
         hearings.send_preliminary_refusal(db.session.get(Application, third), clerk, "written", "Астана", None)
