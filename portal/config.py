@@ -75,6 +75,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Absolute: counted from the log-in (portal/core/security.py), not refreshed by activity.
         "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_HOURS", 8) * 60 * 60,
         "SESSION_IDLE_MINUTES": _int("SESSION_IDLE_MINUTES", 30),
+        # The cookie is sent again only when the session changes (the log-in, the activity mark once a minute):
+        # its browser expiry is the absolute lifetime anyway.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Failed log-ins (flask-limiter); memory:// counts in each worker process separately.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -52,6 +52,7 @@ limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="m
 # the person's session_epoch at the log-in.
 SESSION_SINCE = "since"
 SESSION_SEEN = "seen"
+SEEN_RESOLUTION_SECONDS = 60
 SESSION_EPOCH = "epoch"
 # Elements that poll by themselves (their id, which htmx sends as HX-Trigger): not the person's activity.
 POLLING_ELEMENTS = frozenset({"case-status"})
@@ -123,7 +124,9 @@ def expire_session():
     if now - seen <= idle and now - since <= lifetime:
         if SESSION_SINCE not in session:
             session[SESSION_SINCE] = since  # a session from before these keys existed
-        if _is_activity() or SESSION_SEEN not in session:
+        # Written at most once a minute: an unchanged session sends no cookie back (SESSION_REFRESH_EACH_REQUEST
+        # is off), so most requests skip re-signing it; the idle limit is then kept to within that minute, early.
+        if SESSION_SEEN not in session or (_is_activity() and now - seen >= SEEN_RESOLUTION_SECONDS):
             session[SESSION_SEEN] = now
         return None
     session.clear()

@@ -126,3 +126,18 @@ def test_anonymous_visitors_are_not_affected(client, clock):
     clock.advance(days=3)
     assert client.get("/").status_code == 200
     assert client.get("/login").status_code == 200
+
+
+def test_the_cookie_is_sent_again_only_when_the_activity_mark_moves(app, client, auth, clock):
+    """Most requests leave the session as it was and send no cookie; the mark moves once a minute."""
+    auth.login("clerk")
+    client.get("/staff/cases")  # the first page shows the log-in's message and keeps a CSRF token: a change
+    clock.advance(seconds=5)
+    assert "Set-Cookie" not in client.get("/staff/cases").headers
+    clock.advance(seconds=30)
+    assert "Set-Cookie" not in client.get("/staff/cases").headers
+    clock.advance(seconds=30)  # 65 s after the log-in's mark
+    assert "session=" in client.get("/staff/cases").headers.get("Set-Cookie", "")
+    # The idle limit counts from that mark: 30 minutes later the session has ended.
+    clock.advance(minutes=30, seconds=1)
+    assert client.get("/staff/cases").status_code == 302
