@@ -1,6 +1,8 @@
 """The Appendix 1 form with the facts of п.4, and the submission step."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
@@ -13,6 +15,7 @@ from portal.core.forms import LocalDateField, LocalDateTimeField, MultiCheckboxF
 from portal.core.i18n import lazy_gettext as _l
 
 MAX_BACKUPS = 5
+PAPER_RECEIPT_MAX_AGE_DAYS = 30
 
 
 class ComplexForm(Form):
@@ -89,6 +92,11 @@ class PaperIntakeForm(FlaskForm):
     def validate_received_at(self, field):
         if field.data and field.data > now_utc():
             raise ValidationError(_l("The moment of receipt cannot be in the future."))
+        # The chancellery registers a paper submission in the day of its receipt (п.7): a moment weeks back
+        # would register a case whose terms all ran out long ago (or before the Rules were in force).
+        if field.data and field.data < now_utc() - timedelta(days=PAPER_RECEIPT_MAX_AGE_DAYS):
+            raise ValidationError(_l("A paper submission is registered when it is received: the moment of receipt "
+                                     "can be at most %(days)d days ago.", days=PAPER_RECEIPT_MAX_AGE_DAYS))
 
 
 class DocumentUploadForm(FlaskForm):

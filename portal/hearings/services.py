@@ -284,9 +284,10 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
 
     Never in the future, nor before the applicant could be heard (п.9, п.10): the notice at the earliest;
     a booked hearing, at its time; a waived one, from the waiver (the applicant asked for nothing more,
-    so there is nothing to wait for); one in writing, from the first working day after the notice as for
-    slots (rules.hearing: the applicant keeps the rest of the notice day to write), and not before the
-    position it weighs when one came through the portal.
+    so there is nothing to wait for); one in person or by video that nobody booked, from the start of the
+    window's last slot (until then the applicant could still book); one in writing, from the first working
+    day after the notice as for slots (rules.hearing: the applicant keeps the rest of the notice day to
+    write), and not before the position it weighs when one came through the portal.
     """
     if held_at > now:
         return _l("The hearing cannot be recorded before it is held: this moment is in the future.")
@@ -299,7 +300,14 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
     elif slot is not None:
         bounds.append((slot.starts_at, _l("The applicant booked the hearing for %(moment)s: it cannot have been "
                                           "held earlier.", moment=at(slot.starts_at))))
-    elif refusal.method == WRITTEN:
+    elif refusal.method != WRITTEN:
+        # In person or by video with nothing booked: the applicant may book any lawful slot of the window, so
+        # the hearing cannot have been held before the last of them began (the clerk records it from then).
+        starts = slot_starts(_local_day(refusal.sent_at), current_calendar(), law_for(application), SLOT_MINUTES)
+        if starts:
+            bounds.append((starts[-1], _l("The applicant could book a hearing until %(moment)s and booked none: the "
+                                          "hearing cannot be recorded as held earlier.", moment=at(starts[-1]))))
+    else:
         first, _last = hearing_window(_local_day(refusal.sent_at), current_calendar(), law_for(application))
         opens = datetime.combine(first, time.min, tzinfo=ALMATY)
         bounds.append((opens, _l("A hearing in writing is held from %(day)s, the first working day after the "

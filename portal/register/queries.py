@@ -45,9 +45,13 @@ def is_replaced(decision: Decision) -> bool:
 
 
 def certificate_being_reissued(application: Application) -> Decision | None:
-    """The certificate a re-issuance names, if it is the same organisation's signed certificate."""
+    """The certificate a re-issuance names, if it is the same organisation's signed certificate not yet replaced.
+
+    A certificate already re-issued is no longer the one in force: re-issuing it again would leave two.
+    """
     if application.kind != REISSUE or not application.reissue_certificate_number:
         return None
     return db.session.scalar(select(Decision).join(Application, Application.id == Decision.application_id).where(
         Decision.number == application.reissue_certificate_number.strip().upper(), Decision.kind == CERTIFICATE,
-        Decision.status == SIGNED, Application.organization_id == application.organization_id))
+        Decision.status == SIGNED, Application.organization_id == application.organization_id,
+        ~_replaced_clause()))

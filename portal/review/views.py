@@ -8,6 +8,7 @@ from portal.accounts.models import CLERK
 from portal.applications.access import case_changed, case_or_404
 from portal.core.concurrency import version_from
 from portal.core.permissions import roles_required
+from portal.core.xmltext import xml_text
 from portal.extensions import db
 from portal.gateway.services import fetch_state_facts, latest_state_facts
 from portal.law.services import law_for
@@ -15,6 +16,10 @@ from portal.review import services
 
 bp = Blueprint("review", __name__, url_prefix="/staff/cases/<int:application_id>")
 
+
+def _typed(name: str) -> str:
+    """A text the clerk typed, as every form's text is read (portal.core.forms): without what XML cannot carry."""
+    return xml_text(request.form.get(name, ""))
 
 
 def _back(application_id: int):
@@ -38,10 +43,10 @@ def completeness(application_id: int):
     proposal = services.propose_completeness(application)
     errors = {}
     if request.method == "POST":
-        findings = [dict(zip(("code", "problem"), value.split(":", 1))) for value in request.form.getlist("finding")
+        findings = [dict(zip(("code", "problem"), xml_text(value).split(":", 1))) for value in request.form.getlist("finding")
                     if ":" in value]
         try:
-            services.decide_completeness(application, g.user, findings, request.form.get("note", ""), version_from(request.form.get("version")))
+            services.decide_completeness(application, g.user, findings, _typed("note"), version_from(request.form.get("version")))
             db.session.commit()
             return _back(application_id)
         except services.WrongStage:
@@ -56,7 +61,7 @@ def completeness(application_id: int):
               else {f"{f['code']}:{f['problem']}" for f in proposal})
     return render_template("review/completeness.html", application=application, proposal=proposal,
                            required=required, chosen=chosen, errors=errors,
-                           note=request.form.get("note", "")), 422 if errors else 200
+                           note=_typed("note")), 422 if errors else 200
 
 
 @bp.route("/review", methods=["GET", "POST"])
@@ -67,11 +72,11 @@ def review(application_id: int):
     errors = {}
     if request.method == "POST":
         verdicts = {n: {"accept": request.form.get(f"ground-{n}") == "accept",
-                        "reason": request.form.get(f"ground-{n}-reason", "")}
+                        "reason": _typed(f"ground-{n}-reason")}
                     for n in range(1, 6) if request.form.get(f"ground-{n}") in ("accept", "reject")}
-        added = {n: request.form.get(f"add-{n}-reason", "") for n in range(1, 6) if request.form.get(f"add-{n}")}
+        added = {n: _typed(f"add-{n}-reason") for n in range(1, 6) if request.form.get(f"add-{n}")}
         try:
-            services.decide_review(application, g.user, verdicts, added, request.form.get("note", ""), unreliable,
+            services.decide_review(application, g.user, verdicts, added, _typed("note"), unreliable,
                                    version_from(request.form.get("version")))
             db.session.commit()
             return _back(application_id)

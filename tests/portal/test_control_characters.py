@@ -30,7 +30,7 @@ from portal.signatures import services as signatures
 from tests.conftest import post_form
 from tests.portal.test_complaints import complaint_of, forwarded_complaint
 from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
 
 # Typed with a vertical tab, a SOH, a NUL, U+FFFF; kept: tab, line ends, a C1 control (valid XML), Kazakh, an emoji.
 TYPED = "Сығанақ\x0b 10\x01\x00\uffff\t«Жол»\r\n\x85😀"
@@ -191,6 +191,7 @@ def test_a_refusal_citing_a_reason_stored_with_control_characters_is_signed(app,
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     send_notice(client, case_id)
+    hearing_window_over(app, case_id)
     with app.app_context():
         case = db.session.get(Application, case_id)
         clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
@@ -262,3 +263,21 @@ def test_the_signed_application_is_compared_with_the_draft_cleaned_the_same_way(
         signed = etree.fromstring(application_xml.build(case, now_utc()))
         assert application_xml.differences(signed, case) == []
         db.session.rollback()
+
+
+def test_the_review_notes_typed_without_a_form_lose_them_too(app, client, auth):
+    """The completeness and review steps read their texts straight from the request: cleaned the same way."""
+    from portal.review.models import ReviewDecision
+    from tests.portal.test_review import case_state, complete, registered_case
+
+    case_id = registered_case(app)
+    auth.login("clerk")
+    post_form(client, f"/staff/cases/{case_id}/state-facts", {}, page=f"/applications/{case_id}")
+    assert complete(client, case_id).status_code == 302
+    response = post_form(client, f"/staff/cases/{case_id}/review",
+                         {"version": str(case_state(app, case_id)[2]), "note": "Проверено\x00\x0b без оснований"},
+                         page=f"/staff/cases/{case_id}/review")
+    assert response.status_code == 302
+    with app.app_context():
+        note = db.session.scalar(db.select(ReviewDecision.note).filter_by(application_id=case_id, stage="review"))
+    assert note == "Проверено без оснований"

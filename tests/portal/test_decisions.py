@@ -11,7 +11,7 @@ from portal.decisions.models import Decision
 from portal.extensions import db
 from portal.review import services as review
 from tests.conftest import post_form
-from tests.portal.test_hearings import case_with_grounds, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
 
 
 def case_without_grounds(app) -> int:
@@ -80,6 +80,7 @@ def test_a_refusal_after_the_hearing_cites_each_ground_and_the_right_to_complain
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     send_notice(client, case_id)
+    hearing_window_over(app, case_id)
     path = f"/staff/cases/{case_id}/hearing-record"
     version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
     post_form(client, path, {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),

@@ -142,3 +142,31 @@ def test_only_the_clerk_completes_a_paper_submission(app, client, auth):
         auth.logout()
     auth.login("clerk")
     assert client.get(f"/applications/{application_id}/edit").status_code == 200
+
+
+def test_a_certificate_already_reissued_cannot_be_reissued_again(app, client, auth):
+    """Re-issuing the replaced certificate a second time would leave the organisation two current ones."""
+    from tests.portal.test_register import reissue
+
+    first = issued_certificate(app, client, auth)
+    reissue(app, client, auth, first.number)  # first is now replaced by the re-issued certificate
+    case_id = _reissue_draft(app, "applicant", first.number)
+    auth.login("applicant")
+    page = client.get(f"/applications/{case_id}/submit").get_data(as_text=True)
+    assert "only its own certificate can be re-issued" in page and 'name="submit"' not in page
+
+
+def test_a_paper_submission_is_registered_when_it_is_received_not_weeks_later(app, client, auth):
+    auth.login("clerk")
+    local = now_utc().astimezone(ALMATY)
+    for moment in ("01.01.2000 10:00", (local - timedelta(days=40)).strftime("%d.%m.%Y %H:%M")):
+        response = post_form(client, "/staff/paper", {"kind": "accreditation", "bin": OTHER_BIN,
+                                                      "legal_name": 'ТОО "Steppe Mining Pool"', "received_at": moment})
+        assert response.status_code == 422
+        assert "can be at most 30 days ago" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Application.id)).filter_by(route="chancellery")) == 0
+    response = post_form(client, "/staff/paper", {"kind": "accreditation", "bin": OTHER_BIN,
+                                                  "legal_name": 'ТОО "Steppe Mining Pool"',
+                                                  "received_at": (local - timedelta(days=3)).strftime("%d.%m.%Y %H:%M")})
+    assert response.status_code == 302

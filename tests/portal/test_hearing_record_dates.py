@@ -54,13 +54,18 @@ def test_a_hearing_dated_before_the_notice_or_in_the_future_is_refused(app, clie
     with app.app_context():
         sent_at = db.session.scalar(db.select(PreliminaryRefusal.sent_at).filter_by(application_id=case_id))
     message = held_at_error(record(client, case_id, "2020-01-01T10:00"))
-    assert message.startswith(f"The notice of the preliminary decision was sent on {typed(sent_at)}")
+    assert message.startswith("The applicant could book a hearing until") and "booked none" in message
     assert nothing_recorded(app, case_id)
     tomorrow = typed(now_utc() + timedelta(days=1))
     assert "in the future" in held_at_error(record(client, case_id, tomorrow))
     assert nothing_recorded(app, case_id)
-    # Nobody booked a time: held since the notice, up to now (the minute of the notice itself included).
-    assert record(client, case_id, typed(sent_at)).status_code == 302
+    # Nobody booked a time, but the applicant still may: not before the last slot of the window has begun.
+    assert "booked none" in held_at_error(record(client, case_id, typed(now_utc())))
+    assert nothing_recorded(app, case_id)
+    # Ten days later, the window over and nothing booked: held from its last slot on, not at the notice.
+    redate_refusal(app, case_id, sent_at=sent_at - timedelta(days=10))
+    assert "booked none" in held_at_error(record(client, case_id, typed(sent_at - timedelta(days=10))))
+    assert record(client, case_id, typed(now_utc())).status_code == 302
     with app.app_context():
         assert db.session.get(Application, case_id).status == "hearing_held"
 

@@ -45,6 +45,19 @@ def send_notice(client, case_id, method="in_person"):
     return post_form(client, path, {"version": version, "method": method, "place": "Астана, Мәңгілік Ел 55, каб. 301"})
 
 
+def hearing_window_over(app, case_id: int, days: int = 10) -> None:
+    """Date the notice `days` back, as if the hearing window had passed with nothing booked: the hearing can be
+    recorded as held now (portal.hearings.services._not_held_then)."""
+    from datetime import timedelta
+
+    from portal.hearings.models import PreliminaryRefusal
+
+    with app.app_context():
+        refusal = db.session.scalar(db.select(PreliminaryRefusal).filter_by(application_id=case_id))
+        refusal.sent_at -= timedelta(days=days)
+        db.session.commit()
+
+
 def slot_ids(page: str) -> list[int]:
     return [int(x) for x in re.findall(r'name="slot" value="(\d+)"', page)]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask_wtf import FlaskForm
@@ -31,7 +31,7 @@ from tests.portal.test_applications_intake import (PDF, PNG, form_data, new_appl
                                                    upload)
 from tests.portal.test_csrf_everywhere import _snapshot
 from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
 from tests.portal.test_review import complete, registered_case
 
 SCRIPT = "<script>alert(1)</script>"
@@ -395,15 +395,17 @@ def test_an_accepted_file_that_carries_script_is_served_so_that_it_cannot_run(ap
 def test_the_paper_intake_refuses_long_text_and_nonsense_moments(app, client, auth):
     auth.login("clerk")
     token = csrf_token(client, "/staff/paper")
+    received = (datetime.now(ALMATY) - timedelta(days=2)).strftime("%d.%m.%Y 10:00")  # within the last 30 days
     good = {"kind": "accreditation", "bin": "210640005550", "legal_name": "ТОО «Тест»",
-            "received_at": "05.01.2026 10:00", "csrf_token": token}
+            "received_at": received, "csrf_token": token}
     before = _snapshot(app)
     response = client.post("/staff/paper", data={**good, "legal_name": LONG})
     assert response.status_code == 422 and "At most 300 characters." in page_of(response)
     for value in NONSENSE_DATES + ["31.12.9999 23:59", "01.01.0001 00:00"]:
         response = client.post("/staff/paper", data={**good, "received_at": value})
         assert response.status_code == 422, value
-        assert any(m in page_of(response) for m in DATETIME_MESSAGES + ("cannot be in the future",)), value
+        assert any(m in page_of(response) for m in DATETIME_MESSAGES + ("cannot be in the future",
+                                                                      "can be at most 30 days ago")), value
         assert "This field is required." not in page_of(response), value
         assert_no_raw_script(response, "the paper intake")
     response = client.post("/staff/paper", data={**good, "bin": SCRIPT})
@@ -470,6 +472,7 @@ def test_the_notice_and_the_record_refuse_long_text_and_nonsense_moments(app, cl
         assert_no_raw_script(response, "the notice page")
     assert _snapshot(app) == before
     assert send_notice(client, case_id).status_code == 302
+    hearing_window_over(app, case_id)
 
     path = f"/staff/cases/{case_id}/hearing-record"
     version, token = _xml_version(page_of(client.get(path))), csrf_token(client, path)
@@ -630,7 +633,7 @@ def _hostile_case(app, client, auth) -> dict:
 
     auth.login("applicant")
     hearing = f"/applications/{case_id}/hearing"
-    # No slot booked: the hearing is recorded at once below (a booked slot would have to have begun).
+    # No slot booked: the hearing is recorded once its window is over (below).
     assert post_form(client, f"{hearing}/position", {"position": SCRIPT}, page=hearing).status_code == 302
     response = client.post(f"{hearing}/documents", data={"csrf_token": csrf_token(client, hearing),
                                                          "file": (io.BytesIO(PDF), f"{SCRIPT}.pdf")},
@@ -638,6 +641,7 @@ def _hostile_case(app, client, auth) -> dict:
     assert response.status_code == 302
     auth.logout()
 
+    hearing_window_over(app, case_id)
     auth.login("clerk")
     path = f"/staff/cases/{case_id}/hearing-record"
     assert post_form(client, path, {"version": _xml_version(page_of(client.get(path))),
