@@ -92,6 +92,14 @@ def test_a_refusal_after_the_hearing_cites_each_ground_and_the_right_to_complain
     assert "A motivated refusal has been issued" in case_page
     page = client.get(f"/applications/{case_id}/decision").get_data(as_text=True)
     assert "Motivated refusal" in page and "Appendix 2 item 9 sub-item 2" in page and "п.16–п.19" in page
+    auth.logout()
+    # Anyone may check the number; nobody learns from it whom the provider refused (numbers run in sequence).
+    with app.app_context():
+        refusal = db.session.scalar(db.select(Decision).filter_by(application_id=case_id))
+        number, bin_ = refusal.number, refusal.content["bin"]
+    public = client.get(f"/verify/number?number={number}").get_data(as_text=True)
+    assert "The document is genuine" in public and "Motivated refusal" in public
+    assert bin_ not in public and "Holder" not in public
     with app.app_context():
         assert db.session.get(Application, case_id).status == "refused"
 
