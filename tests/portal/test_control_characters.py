@@ -30,7 +30,7 @@ from portal.signatures import services as signatures
 from tests.conftest import post_form
 from tests.portal.test_complaints import complaint_of, forwarded_complaint
 from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, notified_case, send_notice
 
 # Typed with a vertical tab, a SOH, a NUL, U+FFFF; kept: tab, line ends, a C1 control (valid XML), Kazakh, an emoji.
 TYPED = "Сығанақ\x0b 10\x01\x00\uffff\t«Жол»\r\n\x85😀"
@@ -122,12 +122,7 @@ def test_the_application_form_stores_typed_text_without_control_characters(app, 
 
 
 def test_the_position_and_the_complaint_are_stored_without_control_characters(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     assert post_form(client, f"{hearing}/position", {"position": "Pos\x0bition\x01"}, page=hearing).status_code == 302
     new = f"/applications/{case_id}/complaints/new"
     key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', client.get(new).get_data(as_text=True))
@@ -143,12 +138,7 @@ def test_the_position_and_the_complaint_are_stored_without_control_characters(ap
 # --- the documents to sign, from what the applicant typed ---------------------------------------
 
 def test_the_documents_to_sign_answer_with_well_formed_xml_whatever_was_typed(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     position = post_form(client, f"{hearing}/position.xml", {"position": "Pos\x0bition\x01"}, page=hearing)
     assert position.status_code == 200
     assert etree.fromstring(position.data).findtext(f"{{{position_xml.NS}}}text") == "Position"

@@ -11,7 +11,7 @@ from portal.core.clock import ALMATY, now_utc
 from portal.extensions import db
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
-from tests.portal.test_hearings import case_with_grounds, send_notice, slot_ids
+from tests.portal.test_hearings import case_with_grounds, notified_case, send_notice, slot_ids
 
 
 def typed(moment: datetime) -> str:
@@ -71,12 +71,7 @@ def test_a_hearing_dated_before_the_notice_or_in_the_future_is_refused(app, clie
 
 
 def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, auth, monkeypatch):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     slot_id = slot_ids(client.get(hearing).get_data(as_text=True))[0]
     assert post_form(client, f"{hearing}/book", {"slot": slot_id}, page=hearing).status_code == 302
     auth.logout()
@@ -100,12 +95,7 @@ def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, a
 
 
 def test_after_a_waiver_the_record_is_dated_from_the_waiver(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     assert post_form(client, f"{hearing}/waive", {}, page=hearing).status_code == 302
     auth.logout()
     now = now_utc()

@@ -45,6 +45,16 @@ def send_notice(client, case_id, method="in_person"):
     return post_form(client, path, {"version": version, "method": method, "place": "Астана, Мәңгілік Ел 55, каб. 301"})
 
 
+def notified_case(app, client, auth, method: str = "in_person") -> tuple[int, str]:
+    """A case with grounds whose notice the clerk has sent; the applicant is signed in. (case id, hearing page)"""
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id, method)
+    auth.logout()
+    auth.login("applicant")
+    return case_id, f"/applications/{case_id}/hearing"
+
+
 def hearing_window_over(app, case_id: int, days: int = 10) -> None:
     """Date the notice `days` back, as if the hearing window had passed with nothing booked: the hearing can be
     recorded as held now (portal.hearings.services._not_held_then)."""
