@@ -33,8 +33,14 @@ db: install translations
 seed: db
 	$(FLASK) demo seed
 
+# The portal and, beside it, the NCALayer stand-in (portal/signatures/standin): the pages sign through
+# ws://127.0.0.1:13579, and the person is picked on the stand-in's page http://127.0.0.1:13579/ as in
+# NCALayer's own dialog (NCALAYER_STANDIN_PICK=<username> signs at once as that person). A taken port 13579
+# (NCALayer itself, or another stand-in) is said once and the portal runs anyway. Ctrl-C stops both.
 run: seed
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@$(BIN)/python -m portal.signatures.standin --pki instance/pki & standin=$$!; \
+	trap 'kill $$standin 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	NCALAYER_URL="$${NCALAYER_URL:-ws://127.0.0.1:13579}" $(FLASK) run --host 127.0.0.1 --port 5000
 
 # The browser tests (tests/browser) drive Debian's Chromium through Playwright and check pages with
 # axe-core from the npm registry (test-only: installed in tests/browser/node_modules, never served).

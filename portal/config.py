@@ -6,15 +6,20 @@
 | DATABASE_URL    | sqlite:///<instance>/tyndau.db        | SQLAlchemy URL (postgresql+psycopg://…)  |
 | UPLOADS_DIR     | <instance>/uploads                   | where uploaded documents are kept        |
 | MAX_UPLOAD_MB   | 10                                   | largest single document                  |
+| PREVIEW_CPU_SECONDS | 5                                | CPU time one preview page may cost (a child process; over it the page is not shown, and a first page over it is refused at upload) |
+| PREVIEW_MEMORY_MB | 512                                | address space of that child process      |
+| PREVIEW_WALL_SECONDS | 10                              | seconds before that child is killed      |
+| PREVIEW_CONCURRENCY | 2                                | pages drawn at once on a host; keep it below the number of web workers |
 | TRUST_STORE     | <instance>/pki/trust                 | CA certificates and CRLs for EDS checks  |
 | TYNDAU_ENV      | development                          | "production" refuses to start unsafely   |
 | TRUSTED_PROXIES | 0                                    | reverse proxies whose X-Forwarded-* count |
 | STATE_GATEWAY   | portal.gateway.development.…         | class of the e-government gateway client |
-| REQUIRE_EDS_FOR_PORTAL | false (set true in production) | a portal application must be signed (App. 2 item 8, 10) |
+| REQUIRE_EDS_FOR_PORTAL | true                           | a portal application must be signed (App. 2 item 8, 10); false only for tests of later stages |
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
-| PROVIDER_KEY_FILE, PROVIDER_CERT_FILE | dev PKI's provider/sign.* | the provider's key that signs decisions |
+| NCALAYER_URL    | wss://127.0.0.1:13579                | where the pages reach NCALayer (the CSP allows exactly this) |
+| PROVIDER_BIN    | demo ministry's BIN (required in production) | the provider's BIN: the signatory's certificate must carry it (п.11) |
 | PROVIDER_HEAD_NAME     | demo name                      | the head named on the certificate (App. 3) |
-| AUTHORITY_KEY_FILE, AUTHORITY_CERT_FILE | dev PKI's authority/sign.* | the quality-control authority's key that signs its decisions on complaints (п.19) |
+| AUTHORITY_BIN   | demo authority's BIN (required in production) | the quality-control authority's BIN: its official's certificate must carry it (п.19) |
 | PORTAL_URL      | http://127.0.0.1:5000                | public address of the portal, for links in e-mails |
 | MAIL_TRANSPORT  | folder (smtp when production)        | "smtp", or "folder": each mail an .eml file |
 | MAIL_FOLDER     | <instance>/mail                      | where the folder transport writes        |
@@ -61,6 +66,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", os.path.join(instance_path, "uploads")),
         "MAX_UPLOAD_BYTES": max_upload_mb * 1024 * 1024,
+        # A PDF page is drawn for the case page in a child process with these limits (portal/documents/preview.py).
+        "PREVIEW_CPU_SECONDS": _int("PREVIEW_CPU_SECONDS", 5),
+        "PREVIEW_MEMORY_MB": _int("PREVIEW_MEMORY_MB", 512),
+        "PREVIEW_WALL_SECONDS": float(os.environ.get("PREVIEW_WALL_SECONDS", 10)),
+        "PREVIEW_CONCURRENCY": _int("PREVIEW_CONCURRENCY", 2),
         # Room for a few documents plus the form; a single file is limited separately.
         "MAX_CONTENT_LENGTH": (max_upload_mb * 3 + 1) * 1024 * 1024,
         "TRUST_STORE": os.environ.get("TRUST_STORE", os.path.join(instance_path, "pki", "trust")),
@@ -89,15 +99,14 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # The e-government gateway client (п.13); production names its own class here.
         "STATE_GATEWAY": os.environ.get("STATE_GATEWAY", "portal.gateway.development.DevelopmentGateway"),
         # Appendix 2 items 8 and 10: an application through the portal is certified by the applicant's EDS.
-        "REQUIRE_EDS_FOR_PORTAL": os.environ.get("REQUIRE_EDS_FOR_PORTAL", "false").lower() in ("1", "true", "yes"),
+        "REQUIRE_EDS_FOR_PORTAL": _bool("REQUIRE_EDS_FOR_PORTAL", True),
         "EDS_CHALLENGE_SECONDS": _int("EDS_CHALLENGE_SECONDS", 300),
-        # The provider's signing key for decisions (п.11); the development PKI's by default.
-        "PROVIDER_KEY_FILE": os.environ.get("PROVIDER_KEY_FILE"),
-        "PROVIDER_CERT_FILE": os.environ.get("PROVIDER_CERT_FILE"),
+        # NCALayer's WebSocket on the person's own computer; the pages sign through it (static/js/ncalayer.js).
+        "NCALAYER_URL": os.environ.get("NCALAYER_URL", "wss://127.0.0.1:13579"),
+        # Decisions are signed by the officials themselves (п.11, п.19): their certificates must carry these BINs.
+        "PROVIDER_BIN": os.environ.get("PROVIDER_BIN", ""),
+        "AUTHORITY_BIN": os.environ.get("AUTHORITY_BIN", ""),
         "PROVIDER_HEAD_NAME": os.environ.get("PROVIDER_HEAD_NAME", "Жумабеков Ерлан"),
-        # The quality-control authority's signing key for its decisions on complaints (п.19).
-        "AUTHORITY_KEY_FILE": os.environ.get("AUTHORITY_KEY_FILE"),
-        "AUTHORITY_CERT_FILE": os.environ.get("AUTHORITY_CERT_FILE"),
         # Notifications (portal/notifications): a developer reads the mails in a folder, production relays them.
         "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if env == "production" else "folder"),
@@ -112,17 +121,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 10),
     }
     config.update(overrides)
-    if not config["PROVIDER_KEY_FILE"] and env != "production":
-        pki = os.path.dirname(os.path.normpath(config["TRUST_STORE"]))
-        config["PROVIDER_KEY_FILE"] = os.path.join(pki, "provider", "sign.key")
-        config["PROVIDER_CERT_FILE"] = os.path.join(pki, "provider", "sign.pem")
-    if not config["AUTHORITY_KEY_FILE"] and env != "production":
-        pki = os.path.dirname(os.path.normpath(config["TRUST_STORE"]))
-        config["AUTHORITY_KEY_FILE"] = os.path.join(pki, "authority", "sign.key")
-        config["AUTHORITY_CERT_FILE"] = os.path.join(pki, "authority", "sign.pem")
     if not config["SECRET_KEY"]:
         if config["TYNDAU_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production (TYNDAU_ENV=production).")
         # A fresh key per process is fine on a laptop; sessions just do not survive a restart.
         config["SECRET_KEY"] = secrets.token_hex(32)
+    for name, demo in (("PROVIDER_BIN", "DEMO_PROVIDER"), ("AUTHORITY_BIN", "DEMO_AUTHORITY")):
+        if config[name]:
+            continue
+        if config["TYNDAU_ENV"] == "production":
+            raise RuntimeError(f"{name} must be set in production (TYNDAU_ENV=production): the BIN the "
+                               "officials' certificates carry.")
+        from portal.signatures import pki  # the development PKI's bodies
+
+        config[name] = getattr(pki, demo)["bin"]
     return config

@@ -36,11 +36,11 @@ def _database(tmp_path_factory):
 @pytest.fixture(scope="session")
 def portal_pki(tmp_path_factory):
     """The development PKI of the demo organisations (plus NEW_ORGANIZATION), made once per run."""
-    from portal.demo.data import pki_organizations
+    from portal.demo.data import people, pki_organizations
     from portal.signatures.pki import init_pki
 
     base = tmp_path_factory.mktemp("pki")
-    init_pki(base, [*pki_organizations(), NEW_ORGANIZATION])
+    init_pki(base, [*pki_organizations(), NEW_ORGANIZATION], people=people())
     return base
 
 
@@ -56,6 +56,9 @@ def app(_database, portal_pki, tmp_path):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast in tests; scrypt in real use
         "MAX_UPLOAD_BYTES": 200 * 1024,
         "MAX_CONTENT_LENGTH": 700 * 1024,
+        # App. 2 item 10: the portal requires a signed application by default (test_signatures_portal and the
+        # signing journeys keep that); the tests of later stages submit the unsigned form to get there.
+        "REQUIRE_EDS_FOR_PORTAL": False,
     })
     with app.app_context():
         _empty_tables()

@@ -13,11 +13,16 @@ from portal.accounts.models import Organization, User
 from portal.applications import services as applications
 from portal.applications.models import Application
 from portal.core.clock import now_utc
-from portal.demo.data import ORGANIZATIONS, USERS, pki_organizations
+from portal.demo.data import ORGANIZATIONS, USERS, iin_of, people, pki_organizations
 from portal.extensions import db
 from portal.signatures.pki import init_pki
 
 demo_cli = AppGroup("demo", help="Demo data for development.")
+
+
+# The posts of the demo staff, printed with the role the certificate gives on the acts they sign.
+DEMO_POSITIONS = {"clerk": "Главный эксперт", "signatory": "Вице-министр", "supervisor": "Директор департамента",
+                  "authority": "Руководитель управления"}
 
 
 def password_for(username: str) -> str:
@@ -42,6 +47,10 @@ def seed() -> dict[str, User]:
                         organization=organizations[org_index] if org_index is not None else None)
             user.set_password(password_for(username))
             db.session.add(user)
+        if user.iin is None:  # the IIN of the person's own keys (people/<username>/ in the development PKI)
+            user.iin = iin_of(username)
+        if not user.position:  # certificates carry no title: the acts they sign print it from the account
+            user.position = DEMO_POSITIONS.get(username, "")
         users[username] = user
     db.session.flush()
     if db.session.scalar(db.select(Application.id).limit(1)) is None:
@@ -80,10 +89,12 @@ def ensure_pki(directory: Path) -> bool:
         have = {org["bin"] for org in manifest["organizations"]}
     except (OSError, ValueError, KeyError, TypeError):
         have = set()
-    complete = (directory / "trust" / "ca.pem").exists() and (directory / "authority" / "sign.pem").exists()
+    complete = all((directory / path).exists() for path in
+                   ("trust/ca.pem", "trust/gost-ca.pem", "authority/sign.pem",
+                    *(f"people/{person['username']}/gost/sign.pem" for person in people())))
     if wanted <= have and complete:
         return False
-    init_pki(directory, pki_organizations(), overwrite=True)
+    init_pki(directory, pki_organizations(), people=people(), overwrite=True)
     return True
 
 

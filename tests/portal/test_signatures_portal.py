@@ -253,6 +253,16 @@ def test_an_employees_signature_is_accepted_and_flagged_to_the_clerk(app, client
     assert client.get(f"/applications/{application_id}/signatures/{signatures[0].id}/report.json").status_code == 200
 
 
+def test_a_portal_application_must_be_signed_unless_configured_otherwise(monkeypatch, tmp_path):
+    """App. 2 item 10: the default is the law's; only an explicit REQUIRE_EDS_FOR_PORTAL=false turns it off."""
+    from portal.config import load_config
+
+    monkeypatch.delenv("REQUIRE_EDS_FOR_PORTAL", raising=False)
+    assert load_config(str(tmp_path))["REQUIRE_EDS_FOR_PORTAL"] is True
+    monkeypatch.setenv("REQUIRE_EDS_FOR_PORTAL", "false")
+    assert load_config(str(tmp_path))["REQUIRE_EDS_FOR_PORTAL"] is False
+
+
 def test_the_signature_is_required_when_configured(app, client, auth, sign):
     app.config["REQUIRE_EDS_FOR_PORTAL"] = True
     application_id = draft(client, auth)
