@@ -1,6 +1,7 @@
 """The administrative case (п.17): everything about a case in one place and in order, and as one archive.
 
-The archive is a ZIP with the documents, the signed XML documents and their verification reports,
+The archive is a ZIP with the documents, the signed XML documents as received with every signed field in
+words (<id>-<purpose>.fields.txt) and their verification reports,
 the rules' proposals and the clerk's decisions, the hearing, the decision, the complaints, the deadlines
 and the event log as JSON and PDF, and a manifest of SHA-256 sums (MANIFEST.sha256 reads with
 `sha256sum -c`).
@@ -21,6 +22,7 @@ from sqlalchemy import inspect, select
 from portal.complaints import queries
 from portal.core.clock import now_utc
 from portal.extensions import db
+from portal.signatures import signed_fields
 
 # Bytes columns go into the archive as files of their own, never inside the JSON.
 _SKIP = {"document", "decision_document", "password_hash"}
@@ -113,6 +115,8 @@ def build_archive(case: AdministrativeCase, log_pdf: bytes | None = None) -> byt
     for signature in case.signatures:
         stem = f"signatures/{signature.id}-{signature.purpose}"
         files[f"{stem}.xml"] = signature.document
+        # What was signed, every field in words, beside the XML kept as it was received (issue 13, item 4).
+        files[f"{stem}.fields.txt"] = signed_fields.as_text(signed_fields.fields(signature.document)).encode("utf-8")
         files[f"{stem}.report.json"] = _json({**as_dict(signature), "report": signature.report})
     files["review.json"] = _json([as_dict(r) for r in case.reviews])
     files["hearing.json"] = _json({"preliminary_refusal": as_dict(case.refusal) if case.refusal else None,

@@ -1,19 +1,22 @@
 """A complaint as an XML document to sign with the organisation's EDS (issue 4, п.16).
 
 <complaint xmlns="urn:tyndau:complaint:1" case="2026-000042">
-  <subject kind="inaction" ref="deadline:12"/>
+  <subject ref="deadline:12"/>
   <addressee>provider</addressee>
   <demands>…</demands>
   <arguments>…</arguments>
 </complaint>
 
-What the portal files is read from the signed content only (see signatures.verify).
+What the portal files is read from the signed content only (see signatures.verify), and only from a
+document that follows the schema (portal/signatures/schemas/complaint.xsd): one of each field, no text
+or element outside them, so what staff are shown is all that was signed.
 """
 from __future__ import annotations
 
 from lxml import etree
 
 from portal.core.xmltext import sub_element
+from portal.signatures import schema
 
 NS = "urn:tyndau:complaint:1"
 FIELDS = ("addressee", "demands", "arguments")
@@ -34,9 +37,15 @@ def build(application, values: dict) -> bytes:
 
 
 def read(content, application) -> dict | None:
-    """The complaint's values from the signed content, or None if it is not a complaint on this case."""
+    """The complaint's values from the signed content, or None if it is not a complaint on this case.
+
+    A complaint that does not follow the schema is refused before anything is read from it (SignatureRefused).
+    """
     root = content.getroot() if hasattr(content, "getroot") else content
-    if root is None or root.tag != _q("complaint") or root.get("case") != application.number:
+    if root is None or root.tag != _q("complaint"):
+        return None
+    schema.refuse_unless_valid("complaint", root)
+    if root.get("case") != application.number:
         return None
     subject = root.find(_q("subject"))
     values = {"subject": subject.get("ref", "") if subject is not None else ""}

@@ -1,7 +1,8 @@
 """The application of Appendix 1 as the XML document the applicant signs (schema: docs/application-xml.md).
 
-build() writes a draft as XML; differences() compares a verified document's signed content
-with the draft, element by element, so nothing but what the portal holds can be signed in.
+build() writes a draft as XML; differences() checks a verified document's signed content against the
+strict schema (schemas/application.xsd: nothing the portal cannot show) and compares it with the draft,
+element by element, so nothing but what the portal holds can be signed in.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from lxml import etree
 
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.xmltext import xml_text
+from portal.signatures import schema
 
 NS = "urn:tyndau:application:1"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'  # double-quoted, as NCALayer writes it
@@ -122,10 +124,13 @@ def differences(signed, application) -> list[str] | None:
     """Paths where the signed content differs from the draft; None if it is not an application at all.
 
     signed: the report's content (an lxml tree with the signature, comments and PIs removed).
+    An application that does not follow the schema is refused first (SignatureRefused "document.not_as_schema"):
+    preparedAt, which is not compared, must hold a date and nothing else.
     """
     root = signed.getroot() if hasattr(signed, "getroot") else signed
     if root is None or root.tag != ROOT:
         return None
+    schema.refuse_unless_valid("application", root)
     got, want = _data(root), _data(tree(application))
     return sorted(key for key in got.keys() | want.keys() if got.get(key) != want.get(key))
 
