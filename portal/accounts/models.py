@@ -45,6 +45,9 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(200), default="")
     role: Mapped[str] = mapped_column(String(20))
     iin: Mapped[str | None] = mapped_column(String(12))
+    # The post of a staff member ("Вице-министр"): НУЦ РК certificates carry no title, so an act they sign
+    # names the position from here beside the role the certificate gives.
+    position: Mapped[str] = mapped_column(String(200), default="", server_default="")
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(300), default="")
     active: Mapped[bool] = mapped_column(default=True)

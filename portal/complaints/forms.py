@@ -54,7 +54,7 @@ class ProviderDecisionForm(FlaskForm):
 
 
 class AuthorityDecisionForm(FlaskForm):
-    """п.19: the authority's decision, signed with its EDS."""
+    """п.19: the authority's decision, signed by its official with their own EDS."""
 
     version = HiddenField()
     outcome = RadioField(_l("Decision"), choices=[

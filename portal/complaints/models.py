@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
@@ -81,6 +81,8 @@ class Complaint(db.Model):
     remedy_due: Mapped[date | None] = mapped_column(Date)          # and by when
     decision_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     decision_document: Mapped[bytes | None] = mapped_column(LargeBinary)   # the signed XML
+    # The authority's official who signed it, from the certificate (portal.signatures.services.signer_record).
+    decision_signer: Mapped[dict | None] = mapped_column(JSON)
 
     overdue_since = mapped_column(UTCDateTime)
     created_at = mapped_column(UTCDateTime, default=utcnow)

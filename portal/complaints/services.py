@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import select
@@ -26,7 +27,6 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_in_force
 from portal.notifications import hooks as notifications
-from portal.signatures.services import SigningUnavailable
 from rules import deadlines as rules_deadlines
 
 # Room for the arguments of a real complaint, not for a book.
@@ -355,16 +355,8 @@ def _decide(complaint: Complaint, user, outcome: str, by: str, reasons: str, now
 
 # --- the quality-control authority (п.19, п.20) ----------------------------------------------
 
-def decide_by_authority(complaint: Complaint, official, values: dict, expected_version: int | None,
-                        now: datetime | None = None) -> None:
-    """п.19: the authority's decision within 15 WD, signed with its EDS; the applicant may then go to court (п.20)."""
-    from portal.complaints.documents import decision_xml
-    from portal.signatures import services as signatures
-
-    now = now or now_utc()
-    check_version(complaint, expected_version)
-    if complaint.status != AT_AUTHORITY:
-        raise WrongStage()
+def _authority_values(complaint: Complaint, values: dict, now: datetime) -> dict:
+    """The authority's decision as typed, checked (п.19); InvalidComplaint with the field errors otherwise."""
     outcome = values.get("outcome")
     reasons, remedy = (values.get("reasons") or "").strip(), (values.get("remedy") or "").strip()
     remedy_due = values.get("remedy_due")
@@ -374,7 +366,8 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
     if not reasons:
         errors["reasons"] = (_l("Give the reason why the complaint is left without consideration.")
                              if outcome == NOT_CONSIDERED else _l("Give the reasons for the decision."))
-    if outcome in (SATISFIED, PARTLY_SATISFIED):
+    remedied = outcome in (SATISFIED, PARTLY_SATISFIED)
+    if remedied:
         if not remedy:
             errors["remedy"] = REMEDY_MISSING
         if remedy_due is None:
@@ -383,26 +376,57 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
             errors["remedy_due"] = REMEDY_DUE_PAST
     if errors:
         raise InvalidComplaint(errors)
-    _decide(complaint, official, outcome, "authority", reasons, now)
-    if outcome in (SATISFIED, PARTLY_SATISFIED):
-        complaint.remedy, complaint.remedy_due = remedy, remedy_due
-    complaint.decision_number = f"QC-{now.astimezone(ALMATY).year}-{complaint.id:06d}"
-    signed, report = signatures.sign_and_verify(decision_xml(complaint), _authority_key(), "authority")
+    return {"outcome": outcome, "reasons": reasons, "remedy": remedy if remedied else "",
+            "remedy_due": remedy_due if remedied else None}
+
+
+def _as_decided(complaint: Complaint, checked: dict, now: datetime) -> SimpleNamespace:
+    """The complaint as the decision would leave it if signed now: what its document says; nothing is stored."""
+    return SimpleNamespace(decision_number=f"QC-{now.astimezone(ALMATY).year}-{complaint.id:06d}",
+                           number=complaint.number, application=complaint.application, decided_at=now,
+                           demands=complaint.demands, **checked)
+
+
+def authority_document(complaint: Complaint, values: dict, now: datetime | None = None) -> bytes:
+    """The authority's decision as typed, as the XML its official signs in NCALayer today (п.19)."""
+    from portal.complaints.documents import decision_xml
+
+    now = now or now_utc()
+    if complaint.status != AT_AUTHORITY:
+        raise WrongStage()
+    return decision_xml(_as_decided(complaint, _authority_values(complaint, values, now), now))
+
+
+def decide_by_authority(complaint: Complaint, official, values: dict, expected_version: int | None,
+                        signed: bytes, now: datetime | None = None) -> None:
+    """п.19: the authority's decision within 15 WD, signed by its official with their own EDS; the applicant may
+    then go to court (п.20).
+
+    The signature must be the official's (IIN), for the authority (AUTHORITY_BIN), with the right to sign, over
+    the document these values make today; otherwise SignatureRefused and nothing changes.
+    """
+    from portal.complaints.documents import decision_xml
+    from portal.signatures import services as signatures
+
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if complaint.status != AT_AUTHORITY:
+        raise WrongStage()
+    checked = _authority_values(complaint, values, now)
+    decided = _as_decided(complaint, checked, now)
+    report = signatures.verify_official(signed, official, body_bin=current_app.config["AUTHORITY_BIN"],
+                                        expected=decision_xml(decided))
+    _decide(complaint, official, checked["outcome"], "authority", checked["reasons"], now)
+    if checked["remedy"]:
+        complaint.remedy, complaint.remedy_due = checked["remedy"], checked["remedy_due"]
+    complaint.decision_number = decided.decision_number
     complaint.decision_document = signed
+    complaint.decision_signer = signatures.signer_record(report, official, now)
     _end_deadline(complaint, "complaint_authority", now, met=True)
     signatures.record(complaint.application, "complaint_decision", signed, report, official)
     events.record(complaint.application, "complaint.decided", actor=official, complaint=complaint.number,
-                  outcome=outcome, by="authority", decision=complaint.decision_number)
+                  outcome=checked["outcome"], by="authority", decision=complaint.decision_number)
     notifications.complaint_decided(complaint)
-
-
-def _authority_key() -> tuple[bytes, bytes]:
-    from portal.signatures.signing import read_key_pair
-
-    pair = read_key_pair(current_app.config["AUTHORITY_KEY_FILE"], current_app.config["AUTHORITY_CERT_FILE"])
-    if pair is None:
-        raise SigningUnavailable("the authority's signing key is not configured (AUTHORITY_KEY_FILE, AUTHORITY_CERT_FILE)")
-    return pair
 
 
 # --- the sweeper's hook ----------------------------------------------------------------------

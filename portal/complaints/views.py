@@ -116,6 +116,11 @@ def new(application_id: int):
 def new_document(application_id: int):
     """The complaint filled in so far, as the XML document to sign with the organisation's EDS."""
     application = case_or_404(application_id)
+    subjects = services.subjects_for(application, now_utc())
+    form = ComplaintForm()
+    form.allowed_subjects = tuple(s.ref for s in subjects)
+    if not form.validate():  # nothing to sign yet: the filing page with the fields' errors, what was typed kept
+        return _filing_page(application, form, _signed_form(formdata=False), subjects, 422)
     values = {k: request.form.get(k, "").strip() for k in ("subject", "addressee", "demands", "arguments")}
     response = make_response(complaint_xml.build(application, values))
     response.headers["Content-Type"] = "application/xml"
@@ -135,11 +140,23 @@ def _show(complaint: Complaint, forms: dict | None = None, status: int = 200):
         "forward_form": ForwardForm(formdata=None, data=version),
         "provider_form": ProviderDecisionForm(formdata=None, data=version),
         "authority_form": AuthorityDecisionForm(formdata=None, data=version),
+        "authority_signed_form": SignedDocumentForm(formdata=None),
+        "decision_stamp": _decision_stamp(complaint),
         "can_act_as_provider": g.user.role == SUPERVISOR and complaint.status == AT_PROVIDER,
         "can_decide_as_authority": g.user.role == AUTHORITY and complaint.status == AT_AUTHORITY,
         **(forms or {}),
     }
     return render_template("complaints/show.html", **context), status
+
+
+def _decision_stamp(complaint: Complaint) -> dict | None:
+    """The EDS stamp of the authority's signed decision: its official, from the certificate, and the public check."""
+    from portal.decisions.stamp import stamp
+
+    if not complaint.decision_number or not complaint.decision_signer:
+        return None
+    return stamp(complaint.decision_signer,
+                 url_for("decisions.by_number", number=complaint.decision_number, _external=True))
 
 
 @bp.route("/complaints/<int:complaint_id>")
@@ -207,18 +224,63 @@ def provider_decision(complaint_id: int):
                  _("The decision on the complaint was recorded and sent to the applicant."))
 
 
+def _authority_values(form: AuthorityDecisionForm) -> dict:
+    return {name: form[name].data for name in ("outcome", "reasons", "remedy", "remedy_due")}
+
+
+@bp.route("/complaints/<int:complaint_id>/authority-decision.xml", methods=["POST"])
+@roles_required(AUTHORITY)
+def authority_decision_document(complaint_id: int):
+    """The authority's decision as filled in, as the XML to sign with the official's own key (like new.xml).
+
+    Valid fields: the document (nothing is stored). Otherwise the page with the errors next to the fields.
+    """
+    complaint = _complaint_or_404(complaint_id)
+    form = AuthorityDecisionForm()
+    if form.validate():
+        try:
+            xml = services.authority_document(complaint, _authority_values(form))
+        except services.InvalidComplaint as exc:
+            for name, message in exc.errors.items():
+                form[name].errors = [message]
+        except services.WrongStage:
+            return _changed(complaint_id)
+        else:
+            response = make_response(xml)
+            response.headers["Content-Type"] = "application/xml"
+            response.headers["Content-Disposition"] = f'attachment; filename="decision-{complaint.number}.xml"'
+            response.headers["Cache-Control"] = "no-store"
+            return response
+    return _show(complaint, {"authority_form": form}, 422)
+
+
 @bp.route("/complaints/<int:complaint_id>/authority-decision", methods=["POST"])
 @roles_required(AUTHORITY)
 def authority_decision(complaint_id: int):
-    def decide(complaint, form, version):
-        values = {name: form[name].data for name in ("outcome", "reasons", "remedy", "remedy_due")}
-        services.decide_by_authority(complaint, g.user, values, version)
-
-    return _step(complaint_id, AuthorityDecisionForm(), "authority_form", decide,
-                 _("The decision was signed and sent to the applicant."),
-                 {services.SigningUnavailable: ("outcome", _("The decision cannot be signed right now: the "
-                                                             "authority's signing key is not available. Nothing was "
-                                                             "saved; tell the administrator."))})
+    """п.19: the decision signed by the authority's official with their own key; any refusal stores nothing."""
+    complaint = _complaint_or_404(complaint_id)
+    form, signed_form = AuthorityDecisionForm(), SignedDocumentForm()
+    typed, signed = form.validate(), signed_form.validate()
+    forms = {"authority_form": form, "authority_signed_form": signed_form}
+    if not (typed and signed):
+        return _show(complaint, forms, 422)
+    try:
+        services.decide_by_authority(complaint, g.user, _authority_values(form), version_from(form.version.data),
+                                     signed_form.document)
+        db.session.commit()
+    except services.InvalidComplaint as exc:
+        db.session.rollback()
+        for name, message in exc.errors.items():
+            form[name].errors = [message]
+        return _show(complaint, forms, 422)
+    except SignatureRefused as exc:
+        db.session.rollback()
+        signed_form.refuse(sentence(exc.key, exc.report.indication if exc.report else None, **exc.params))
+        return _show(complaint, forms, 422)
+    except (services.WrongStage, StaleDataError):
+        return _changed(complaint_id)
+    flash(_("The decision was signed and sent to the applicant."), "success")
+    return redirect(url_for("complaints.show", complaint_id=complaint_id))
 
 
 @bp.route("/complaints/<int:complaint_id>/decision.xml")

@@ -1,4 +1,4 @@
-"""A final decision of a case, drafted by a clerk and signed with the provider's EDS."""
+"""A final decision of a case, drafted by a clerk and signed by the signatory with their own EDS (п.11)."""
 from __future__ import annotations
 
 from datetime import date
@@ -30,6 +30,8 @@ class Decision(db.Model):
     issued_on: Mapped[date | None] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
     document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Who signed, read from the verified certificate (portal.signatures.services.signer_record): the EDS stamp.
+    signer: Mapped[dict | None] = mapped_column(JSON)
 
     application = relationship("Application")
     signed_by = relationship("User", foreign_keys=[signed_by_id])

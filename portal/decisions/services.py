@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import select
@@ -20,8 +21,6 @@ from portal.notifications import hooks as notifications
 from portal.register.queries import certificate_being_reissued
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
-from portal.signatures.services import SigningUnavailable
-from portal.signatures.signing import read_key_pair
 from rules.deadlines import validity_end
 
 # The service provider as Appendix 2 item 1 names it.
@@ -76,31 +75,45 @@ def awaiting_signature() -> list[Decision]:
     return list(db.session.scalars(select(Decision).filter_by(status=DRAFTED).order_by(Decision.drafted_at)))
 
 
-def _provider_key() -> tuple[bytes, bytes]:
-    pair = read_key_pair(current_app.config["PROVIDER_KEY_FILE"], current_app.config["PROVIDER_CERT_FILE"])
-    if pair is None:
-        raise SigningUnavailable("the provider's signing key is not configured (PROVIDER_KEY_FILE, PROVIDER_CERT_FILE)")
-    return pair
+def as_issued(decision: Decision, today: date | None = None) -> SimpleNamespace:
+    """Number, issue date and validity the decision gets if it is signed `today`; nothing is stored."""
+    today = today or today_local()
+    valid_until = None
+    if decision.kind == CERTIFICATE:
+        # Re-issuance (п.12) changes the certificate, not the term of the accreditation it proves.
+        previous = certificate_being_reissued(decision.application)
+        valid_until = previous.valid_until if previous is not None else validity_end(today)
+    prefix = "C" if decision.kind == CERTIFICATE else "R"
+    return SimpleNamespace(kind=decision.kind, number=f"DMP-{prefix}-{today.year}-{decision.id:06d}",
+                           issued_on=today, valid_until=valid_until, application=decision.application,
+                           content=decision.content)
 
 
-def sign(decision: Decision, signatory, today: date | None = None) -> Decision:
-    """Number, date, sign with the provider's EDS, check our own signature, deliver to the cabinet."""
+def document_to_sign(decision: Decision, today: date | None = None) -> bytes:
+    """The decision's XML exactly as it is issued if signed today: what the signatory signs in NCALayer."""
+    if decision.status != DRAFTED:
+        raise WrongStage()
+    return decision_xml(as_issued(decision, today))
+
+
+def sign(decision: Decision, signatory, signed: bytes, today: date | None = None) -> Decision:
+    """Issue the decision the signatory signed with their own key (п.11), then deliver it to the cabinet.
+
+    The signature must be the signatory's (IIN), for the provider (PROVIDER_BIN), with the right to sign,
+    over the document the portal prepares for today; otherwise SignatureRefused and nothing changes.
+    """
     if decision.status != DRAFTED:
         raise WrongStage()
     application = decision.application
     today = today or today_local()
-    decision.issued_on = today
-    if decision.kind == CERTIFICATE:
-        # Re-issuance (п.12) changes the certificate, not the term of the accreditation it proves.
-        previous = certificate_being_reissued(application)
-        decision.valid_until = previous.valid_until if previous is not None else validity_end(today)
-    db.session.flush()
-    prefix = "C" if decision.kind == CERTIFICATE else "R"
-    decision.number = f"DMP-{prefix}-{today.year}-{decision.id:06d}"
-    signed, report = signatures.sign_and_verify(decision_xml(decision), _provider_key(), "provider")
+    issued = as_issued(decision, today)
+    report = signatures.verify_official(signed, signatory, body_bin=current_app.config["PROVIDER_BIN"],
+                                        expected=decision_xml(issued))
     now = now_utc()
+    decision.number, decision.issued_on, decision.valid_until = issued.number, issued.issued_on, issued.valid_until
     decision.document, decision.status = signed, SIGNED
     decision.signed_by_id, decision.signed_at = signatory.id, now
+    decision.signer = signatures.signer_record(report, signatory, now)
     application.status = CERTIFICATE_ISSUED if decision.kind == CERTIFICATE else REFUSED
     for deadline in application.deadlines:
         if deadline.state == OPEN:
@@ -118,6 +131,17 @@ def find_by_number(number: str) -> Decision | None:
     if not number:
         return None
     return db.session.scalar(select(Decision).filter_by(number=number, status=SIGNED))
+
+
+def find_complaint_decision(number: str):
+    """The authority's signed decision on a complaint (п.19) with this number, or None."""
+    from portal.complaints.models import Complaint
+
+    number = (number or "").strip().upper()
+    if not number.startswith("QC-"):
+        return None
+    return db.session.scalar(select(Complaint).where(Complaint.decision_number == number,
+                                                     Complaint.decision_document.is_not(None)))
 
 
 def is_current(decision: Decision, today: date | None = None) -> bool:

@@ -1,7 +1,6 @@
 """Drafting (clerk), signing (signatory), reading (applicant) and checking by number (anyone)."""
 from __future__ import annotations
 
-import segno
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -12,12 +11,14 @@ from portal.core.i18n import gettext as _
 from portal.core.permissions import public, roles_required
 from portal.decisions import services
 from portal.decisions.models import Decision
+from portal.decisions.stamp import qr_code, stamp
 from portal.extensions import db
 from portal.review.services import WrongStage
+from portal.signatures.forms import SignedDocumentForm
+from portal.signatures.messages import sentence
+from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("decisions", __name__)
-
-
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)
@@ -38,26 +39,63 @@ def queue():
     return render_template("decisions/queue.html", decisions=services.awaiting_signature())
 
 
-@bp.route("/staff/decisions/<int:decision_id>", methods=["GET", "POST"])
-@roles_required(SIGNATORY)
-def sign(decision_id: int):
+def _drafted_or_404(decision_id: int) -> Decision:
     decision = db.session.get(Decision, decision_id)
     if decision is None:
         abort(404)
-    error = None
-    if request.method == "POST":
-        try:
-            services.sign(decision, g.user)
-            db.session.commit()
-            flash(_("The decision is signed and delivered to the applicant's cabinet."), "success")
-            return redirect(url_for("decisions.queue"))
-        except WrongStage:
-            db.session.rollback()
-            error = _("This decision has already been signed.")
-        except services.SigningUnavailable:
-            db.session.rollback()
-            error = _("The provider's signing key is not available. Tell the administrator; nothing was signed.")
-    return render_template("decisions/sign.html", decision=decision, error=error), 422 if error else 200
+    return decision
+
+
+def _sign_page(decision: Decision, form: SignedDocumentForm, error: str | None = None, status: int = 200):
+    # What the signatory reads is what they sign: the decision numbered and dated as if issued today.
+    issued = services.as_issued(decision) if decision.status == "drafted" else decision
+    return render_template("decisions/sign.html", decision=decision, issued=issued, form=form, error=error), status
+
+
+@bp.route("/staff/decisions/<int:decision_id>")
+@roles_required(SIGNATORY)
+def sign_page(decision_id: int):
+    """The decision and its "Sign with NCALayer" button (with the download/upload way beside it)."""
+    return _sign_page(_drafted_or_404(decision_id), SignedDocumentForm(formdata=None))
+
+
+@bp.route("/staff/decisions/<int:decision_id>/document-to-sign.xml")
+@roles_required(SIGNATORY)
+def document_to_sign(decision_id: int):
+    """The decision's XML as it is issued if signed today (number, date, validity); nothing is stored."""
+    decision = _drafted_or_404(decision_id)
+    try:
+        xml = services.document_to_sign(decision)
+    except WrongStage:
+        abort(409)
+    response = make_response(xml)
+    response.headers["Content-Type"] = "application/xml"
+    response.headers["Content-Disposition"] = f'attachment; filename="decision-{decision.id}-to-sign.xml"'
+    response.headers["Cache-Control"] = "no-store"  # tomorrow it is another document
+    return response
+
+
+@bp.route("/staff/decisions/<int:decision_id>", methods=["POST"])
+@roles_required(SIGNATORY)
+def sign(decision_id: int):
+    """Issue the decision signed with the signatory's own key; any refusal stores nothing."""
+    decision = _drafted_or_404(decision_id)
+    form = SignedDocumentForm()
+    if not form.validate():
+        return _sign_page(decision, form, status=422)
+    try:
+        services.sign(decision, g.user, form.document)
+        db.session.commit()
+    except WrongStage:
+        db.session.rollback()
+        return _sign_page(decision, SignedDocumentForm(formdata=None), _("This decision has already been signed."),
+                          422)
+    except SignatureRefused as exc:
+        db.session.rollback()
+        form.refuse(sentence(exc.key, exc.report.indication if exc.report else None, **exc.params))
+        return _sign_page(decision, form, status=422)
+    flash(_("The decision is signed and delivered to the applicant's cabinet."), "success")
+    return redirect(url_for("decisions.queue"))
 
 
 @bp.route("/applications/<int:application_id>/decision")
@@ -67,14 +105,17 @@ def show(application_id: int):
     decision = services.decision_of(application)
     if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
         abort(404)
-    qr = _qr(decision) if decision.status == "signed" else None
-    return render_template("decisions/show.html", decision=decision, application=application, qr=qr)
+    return render_template("decisions/show.html", decision=decision, application=application,
+                           eds=_stamp(decision) if decision.status == "signed" else None)
 
 
-def _qr(decision: Decision) -> str:
-    """The public verification link of the decision as an SVG data URI."""
-    link = url_for("decisions.by_number", number=decision.number, _external=True)
-    return segno.make(link, error="m").svg_data_uri(scale=4)
+def _check_url(number: str) -> str:
+    return url_for("decisions.by_number", number=number, _external=True)
+
+
+def _stamp(decision: Decision) -> dict | None:
+    """The EDS stamp of a signed decision: the signatory from the certificate and the QR of the public check."""
+    return stamp(decision.signer, _check_url(decision.number))
 
 
 @bp.route("/applications/<int:application_id>/decision.pdf")
@@ -86,7 +127,8 @@ def pdf(application_id: int):
     decision = services.decision_of(case_or_404(application_id))
     if decision is None or decision.status != "signed":
         abort(404)
-    html = render_template("decisions/pdf.html", decision=decision, qr=_qr(decision))
+    html = render_template("decisions/pdf.html", decision=decision, eds=_stamp(decision),
+                           qr=qr_code(_check_url(decision.number)))
     body = HTML(string=html, base_url=request.url_root).write_pdf()
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"
@@ -109,9 +151,14 @@ def document(application_id: int):
 @bp.route("/verify/number")
 @public
 def by_number():
-    """Anyone enters a decision's registration number: genuine, by whom, still current."""
+    """Anyone enters the registration number of a decision (or of the authority's decision on a complaint):
+    genuine, by whom, still current."""
     number = request.args.get("number", "")[:40]
     decision = services.find_by_number(number) if number else None
-    return render_template("decisions/by_number.html", number=number, decision=decision,
+    complaint = services.find_complaint_decision(number) if number and decision is None else None
+    found = decision or complaint
+    signer = decision.signer if decision else complaint.decision_signer if complaint else None
+    return render_template("decisions/by_number.html", number=number, decision=decision, complaint=complaint,
+                           signer=stamp(signer, _check_url(number)) if found else None,
                            current=services.is_current(decision) if decision else False), (
-        404 if number and decision is None else 200)
+        404 if number and found is None else 200)

@@ -14,12 +14,14 @@ SENTENCES = {
                            "and the signer's certificate is valid and was issued by a trusted certification "
                            "authority."),
     "signature.format_failure": _l("This is not a signed XML document in the accepted format: it must carry "
-                                   "exactly one NCALayer signature (RSA, SHA-256) over the whole document."),
+                                   "exactly one NCALayer signature (GOST 34.10-2015 or RSA) over the whole "
+                                   "document."),
     "signature.hash_failure": _l("The document was changed after it was signed."),
     "signature.sig_crypto_failure": _l("The signature does not match the signer's certificate: the document "
                                        "or its signature was altered."),
-    "signature.algorithm_not_supported": _l("The document is signed with a GOST key, which this installation "
-                                            "cannot check. Sign it with your RSA key."),
+    "signature.legacy_gost_not_supported": _l("The document is signed with the old GOST 34.310-2004 algorithm, "
+                                              "which the portal does not check. Sign it with your current key "
+                                              "(GOST 34.10-2015 or RSA)."),
     "signature.weak_key": _l("The signer's key is too short to be trusted."),
     "signature.untrusted": _l("The signer's certificate was not issued by a certification authority the "
                               "portal trusts (the National Certification Authority of Kazakhstan)."),
@@ -32,7 +34,8 @@ SENTENCES = {
                                       "may not issue certificates."),
     "signature.key_usage": _l("The signer's certificate may not be used to sign."),
     "signature.wrong_key_purpose": _l("The document was signed with the wrong key: use the signing key "
-                                      "(RSA…) for documents and the authentication key (AUTH_RSA…) to sign in."),
+                                      "(GOST512… or RSA…) for documents and the authentication key "
+                                      "(AUTH_GOST512… or AUTH_RSA…) to sign in."),
     "signature.not_legal_entity": _l("The certificate does not belong to a representative of a legal entity: "
                                      "use the certificate of your organisation."),
     "signature.bin_mismatch": _l("The signer's certificate belongs to another organisation (BIN)."),
@@ -64,9 +67,25 @@ SENTENCES = {
                               "application XML again and sign it."),
     "application.signature_required": _l("Sign the application with your organisation's electronic signature "
                                          "and attach the signed XML file."),
+    # An act the official signs with their own key (the final decision п.11, the authority's decision п.19).
+    "official.no_iin": _l("Your account has no IIN, so the portal cannot tell that the certificate is yours. "
+                          "Ask the administrator to record your IIN; nothing was signed."),
+    "official.not_yours": _l("The document was signed with another person's certificate. Sign it with your own "
+                             "signing key; nothing was signed."),
+    "official.other_body": _l("The certificate belongs to another organisation (BIN). Sign with the certificate "
+                              "your body issued to you as its employee; nothing was signed."),
+    "official.no_signing_right": _l("Your certificate does not carry the right to sign for your body (it must be "
+                                    "the certificate of the first head or of a person with the right to sign); "
+                                    "nothing was signed."),
+    "official.document_changed": _l("The signed document is not the one the portal prepared for today: it was "
+                                    "prepared for another day, or changed. Sign it again; nothing was signed."),
     # The upload itself.
     "document.missing": _l("Choose the signed XML file or paste its text."),
     "document.too_large": _l("The file is too large for a signed XML document."),
+    # What was signed is what is shown (issue 13, item 4): the document must follow its schema.
+    "document.not_as_schema": _l("The signed document contains something the portal cannot show in full "
+                                 "(%(where)s), so it is refused and nothing was saved. Sign the document the "
+                                 "portal prepared, without changing it."),
 }
 
 # What the holder of a legal entity's certificate may do (extended key usage 1.2.398.3.3.4.1.2.*).

@@ -1,7 +1,5 @@
-"""The portal's use of signatures: checking uploads, one-time log-in challenges, signed applications.
-
-Decisions (issue 5) plug in here: sign the decision's XML with signing.sign_xml and the
-provider's key, check() it, then record(application, "decision", document, report, actor).
+"""The portal's use of signatures: checking uploads, one-time log-in challenges, signed applications,
+and the acts an official signs with their own key (the final decision, the authority's decision).
 """
 from __future__ import annotations
 
@@ -47,21 +45,6 @@ def check(data: bytes, *, purpose: str = "sign", expect_bin: str | None = None) 
         return ValidationReport(Indication.INDETERMINATE, SubIndication.GENERIC,
                                 "signature.trust_store_unavailable", now_utc().isoformat())
     return verify(data, store, expect_bin=expect_bin, purpose=purpose)
-
-
-class SigningUnavailable(RuntimeError):
-    """The issuer's key is not configured, or its own signature does not verify."""
-
-
-def sign_and_verify(xml: bytes, key_pair: tuple[bytes, bytes], issuer: str) -> tuple[bytes, ValidationReport]:
-    """Sign an outgoing document with the issuer's key and verify it as anyone would before it leaves."""
-    from portal.signatures.signing import sign_xml
-
-    signed = sign_xml(xml, *key_pair)
-    report = check(signed)
-    if not report.passed:
-        raise SigningUnavailable(f"the {issuer}'s own signature does not verify: {report.message_key}")
-    return signed, report
 
 
 def check_or_refuse(data: bytes, **kwargs) -> ValidationReport:
@@ -134,7 +117,12 @@ def challenge_xml(challenge: LoginChallenge) -> bytes:
 
 def consume_challenge(report: ValidationReport, session_nonce: str | None) -> LoginChallenge:
     """Use the challenge a verified log-in document carries, once; SignatureRefused otherwise."""
+    from portal.signatures import schema
+
     root = report.content.getroot() if report.content is not None else None
+    if root is not None and root.tag == CHALLENGE_ROOT:
+        # Nothing outside the challenge's four fields is signed in (issue 13, item 4).
+        schema.refuse_unless_valid("challenge", root, report)
     nonces = root.findall(f"{{{CHALLENGE_NS}}}nonce") if root is not None and root.tag == CHALLENGE_ROOT else []
     nonce = (nonces[0].text or "").strip() if len(nonces) == 1 else ""
     if not _NONCE.match(nonce):
@@ -174,3 +162,67 @@ def verify_application(application, data: bytes) -> ValidationReport:
         raise SignatureRefused("application.mismatch", report,
                                fields=", ".join(application_xml.section_names(paths)))
     return report
+
+
+# --- an act signed by an official with their own key (п.11, п.19) ---------------------------
+
+# Who may sign an act for the body: the first head or a person with the right to sign; an employee,
+# an HR or a financial officer's certificate does not carry that right.
+OFFICIAL_ROLES = ("first_head", "signing_right")
+
+
+def verify_official(data: bytes, official, *, body_bin: str | None, expected: bytes) -> ValidationReport:
+    """The report of an act signed by `official` themselves, for their body, over exactly `expected`.
+
+    In order: the signature and the certificate (a signing key: an authentication key is refused); the
+    certificate is the official's (IIN of the account); it is their body's (BIN); it carries the right to
+    sign; and what was signed is, canonically, the document the portal prepares now. Raises SignatureRefused.
+    """
+    if not official.iin:
+        raise SignatureRefused("official.no_iin")
+    report = check_or_refuse(data, purpose="sign")
+    signer = report.signer
+    if signer.iin != official.iin:
+        raise SignatureRefused("official.not_yours", report)
+    if not body_bin or signer.bin != body_bin:
+        raise SignatureRefused("official.other_body", report)
+    if signer.role not in OFFICIAL_ROLES:
+        raise SignatureRefused("official.no_signing_right", report)
+    if not same_document(report.content, expected):
+        raise SignatureRefused("official.document_changed", report)
+    return report
+
+
+def _canonical(tree) -> bytes:
+    """C14N of a document, without the white space between elements (the portal's acts have no mixed content,
+    so only NCALayer's or an editor's line breaks could be there)."""
+    from copy import deepcopy
+
+    root = deepcopy(tree.getroot() if hasattr(tree, "getroot") else tree)
+    for element in root.iter():
+        if len(element) and element.text is not None and not element.text.strip():
+            element.text = None
+        if element.tail is not None and not element.tail.strip():
+            element.tail = None
+    return etree.tostring(root, method="c14n")
+
+
+def same_document(content, expected: bytes) -> bool:
+    """Whether the signed content (signature stripped) is the document the portal built."""
+    from portal.signatures.xmlparse import parse
+
+    return content is not None and _canonical(content) == _canonical(parse(expected))
+
+
+def signer_record(report: ValidationReport, official, signed_at) -> dict:
+    """Who signed, as the certificate says (plus the position the account holds), kept with the act."""
+    signer = report.signer
+    return {
+        "name": " ".join(part for part in (signer.common_name, signer.given_name) if part),
+        "iin": signer.iin, "bin": signer.bin, "organization": signer.organization, "role": signer.role,
+        # НУЦ РК certificates carry no title: the position is the one the account holds at signing.
+        "position": getattr(official, "position", "") or "",
+        "serial": signer.certificate_serial, "issuer": signer.issuer,
+        "valid_from": signer.not_before, "valid_until": signer.not_after,
+        "signed_at": signed_at.isoformat(),
+    }

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, g, make_response, render_template
 from portal.applications.services import can_view
 from portal.core.permissions import login_required, public
 from portal.extensions import db
-from portal.signatures import messages, services
+from portal.signatures import messages, services, signed_fields
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.models import Signature
 
@@ -15,6 +15,7 @@ bp.add_app_template_global(messages.sentence, "signature_sentence")
 bp.add_app_template_global(messages.role_label, "signer_role_label")
 bp.add_app_template_global(messages.purpose_label, "signature_purpose_label")
 bp.add_app_template_global(services.dev_pki_dir, "dev_pki_dir")
+bp.add_app_template_global(signed_fields.of_case, "signed_fields_of_case")
 
 
 @bp.route("/verify", methods=["GET", "POST"])

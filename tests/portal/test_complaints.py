@@ -21,6 +21,7 @@ from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.signatures import services as signatures
 from tests.conftest import csrf_token, post_form
+from tests.portal.officials import authority_document, decide_as_authority, person, post_authority_decision
 from tests.portal.test_hearings import case_with_grounds
 from tests.portal.test_signatures_portal import OTHER_BIN, sign  # noqa: F401  (fixture)
 
@@ -263,24 +264,29 @@ def test_the_authority_decides_with_a_remedy_signs_and_the_applicant_is_told_of_
     case_id, complaint = forwarded_complaint(app, client, auth)
     assert complaint["status"] == "at_authority" and not complaint["automatic"]
     auth.login("authority")
-    path = f"/complaints/{complaint['id']}/authority-decision"
     page = f"/complaints/{complaint['id']}"
-    incomplete = post_form(client, path, {"version": complaint["version"], "outcome": "satisfied",
-                                          "reasons": "Акт испытаний подтверждает условие.", "remedy": "",
-                                          "remedy_due": "31.02.2026"}, page=page)
-    text = incomplete.get_data(as_text=True)
-    assert incomplete.status_code == 422
-    assert 'id="remedy-error"' in text and 'id="remedy_due-error"' in text
-    due = (now_utc() + timedelta(days=20)).strftime("%d.%m.%Y")
-    done = post_form(client, path, {"version": complaint["version"], "outcome": "satisfied",
-                                    "reasons": "Акт испытаний подтверждает условие.",
-                                    "remedy": "Пересмотреть заявление без основания 2.", "remedy_due": due}, page=page)
-    assert done.status_code == 302
+    incomplete_values = {"version": complaint["version"], "outcome": "satisfied",
+                         "reasons": "Акт испытаний подтверждает условие.", "remedy": "", "remedy_due": "31.02.2026"}
+    with app.app_context():
+        # The document to sign is not made from fields that are wrong: the page says what to correct ...
+        incomplete = authority_document(client, complaint["id"], incomplete_values)
+        text = incomplete.get_data(as_text=True)
+        assert incomplete.status_code == 422 and "<html" in text
+        assert 'id="remedy-error"' in text and 'id="remedy_due-error"' in text
+        # ... and the decision endpoint checks them again, whatever was signed.
+        refused = post_authority_decision(client, complaint["id"], incomplete_values, None)
+        assert refused.status_code == 422 and 'id="remedy-error"' in refused.get_data(as_text=True)
+        due = (now_utc() + timedelta(days=20)).strftime("%d.%m.%Y")
+        done = decide_as_authority(client, complaint["id"], {
+            "version": complaint["version"], "outcome": "satisfied", "reasons": "Акт испытаний подтверждает условие.",
+            "remedy": "Пересмотреть заявление без основания 2.", "remedy_due": due})
+    assert done.status_code == 302, done.get_data(as_text=True)
     with app.app_context():
         row = db.session.get(Complaint, complaint["id"])
         assert row.decision_number.startswith("QC-") and row.decided_by == "authority"
         report = signatures.check(row.decision_document)
         assert report.passed, report.message_key
+        assert report.signer.iin == person("authority")["iin"] == row.decision_signer["iin"]
         assert b"urn:tyndau:complaint-decision:1" in row.decision_document
         document = row.decision_document
         assert {d.code: d.state for d in row.deadlines}["complaint_authority"] == "met"
@@ -295,12 +301,14 @@ def test_the_authority_decides_with_a_remedy_signs_and_the_applicant_is_told_of_
 def test_a_complaint_left_without_consideration_needs_its_reason(app, client, auth):
     _case_id, complaint = forwarded_complaint(app, client, auth)
     auth.login("authority")
-    path, page = f"/complaints/{complaint['id']}/authority-decision", f"/complaints/{complaint['id']}"
-    response = post_form(client, path, {"version": complaint["version"], "outcome": "not_considered", "reasons": ""},
-                         page=page)
-    assert response.status_code == 422
-    assert post_form(client, path, {"version": complaint["version"], "outcome": "not_considered",
-                                    "reasons": "Подана неуполномоченным лицом."}, page=page).status_code == 302
+    with app.app_context():
+        response = decide_as_authority(client, complaint["id"], {"version": complaint["version"],
+                                                                 "outcome": "not_considered", "reasons": ""})
+        assert response.status_code == 422
+        assert 'id="reasons-error"' in response.get_data(as_text=True)
+        assert decide_as_authority(client, complaint["id"], {
+            "version": complaint["version"], "outcome": "not_considered",
+            "reasons": "Подана неуполномоченным лицом."}).status_code == 302
 
 
 def test_the_authority_queue_counts_what_is_overdue(app, client, auth, monkeypatch):

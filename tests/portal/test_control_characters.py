@@ -28,6 +28,7 @@ from portal.hearings.models import PreliminaryRefusal
 from portal.signatures import application_xml
 from portal.signatures import services as signatures
 from tests.conftest import post_form
+from tests.portal.officials import decide_as_authority, sign_decision_in_page
 from tests.portal.test_complaints import complaint_of, forwarded_complaint
 from tests.portal.test_decisions import case_without_grounds, draft_and_sign
 from tests.portal.test_hearings import case_with_grounds, hearing_window_over, notified_case, send_notice
@@ -143,7 +144,8 @@ def test_the_documents_to_sign_answer_with_well_formed_xml_whatever_was_typed(ap
     assert position.status_code == 200
     assert etree.fromstring(position.data).findtext(f"{{{position_xml.NS}}}text") == "Position"
     new = f"/applications/{case_id}/complaints/new"
-    complaint = post_form(client, f"{new}.xml", {"subject": "case\x0b", "addressee": "provider\x01",
+    # subject and addressee are radio buttons (offered values only: anything else is a field error, not a document)
+    complaint = post_form(client, f"{new}.xml", {"subject": "case", "addressee": "provider",
                                                  "demands": "Dem\x0bands", "arguments": "\x01Argu\x0cments"}, page=new)
     assert complaint.status_code == 200
     root = etree.fromstring(complaint.data)
@@ -199,7 +201,8 @@ def test_a_refusal_citing_a_reason_stored_with_control_characters_is_signed(app,
                                              "legal_name": "ТОО\x0b «Демо»"})
         decision_id = decision.id
     auth.login("signatory")
-    assert post_form(client, f"/staff/decisions/{decision_id}", {}).status_code == 302
+    with app.app_context():
+        assert sign_decision_in_page(client, decision_id).status_code == 302
     with app.app_context():
         decision = db.session.get(Decision, decision_id)
         assert decision.status == "signed" and signatures.check(decision.document).passed
@@ -213,9 +216,9 @@ def test_the_authority_signs_its_decision_on_a_complaint_stored_with_control_cha
         _set(Complaint, complaint["id"], demands="Dem\x0bands\x01")
         _set(Application, case_id, legal_name="ТОО\x0b «Демо»")
     auth.login("authority")
-    done = post_form(client, f"/complaints/{complaint['id']}/authority-decision",
-                     {"version": complaint_of(app, case_id)["version"], "outcome": "refused",
-                      "reasons": "Rea\x0bsons\x01"}, page=f"/complaints/{complaint['id']}")
+    with app.app_context():
+        done = decide_as_authority(client, complaint["id"], {"version": complaint_of(app, case_id)["version"],
+                                                             "outcome": "refused", "reasons": "Rea\x0bsons\x01"})
     assert done.status_code == 302
     with app.app_context():
         row = db.session.get(Complaint, complaint["id"])

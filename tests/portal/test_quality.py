@@ -23,6 +23,7 @@ from portal.hearings.models import HearingRecord, PreliminaryRefusal
 from portal.review.models import ReviewDecision
 from tests.conftest import Auth
 from tests.portal.test_decisions import case_without_grounds
+from tests.portal.officials import sign_decision
 from tests.portal.test_hearings import case_with_grounds
 
 JUNE = "date_from=01.06.2025&date_to=30.06.2025"
@@ -81,11 +82,11 @@ def june(app):
         clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
         signatory = db.session.scalar(db.select(User).filter_by(username="signatory"))
         case = db.session.get(Application, first)
-        decisions.sign(decisions.draft(case, clerk, None), signatory)
+        sign_decision(decisions.draft(case, clerk, None), signatory)
         case = db.session.get(Application, second)
         hearings.send_preliminary_refusal(case, clerk, "written", "Астана, каб. 301", None, now=at(6, 5))
         hearings.record_hearing(case, clerk, {"outcome": "refusal_upheld", "held_at": at(6, 10)}, None)
-        decisions.sign(decisions.draft(case, clerk, None), signatory)
+        sign_decision(decisions.draft(case, clerk, None), signatory)
         hearings.send_preliminary_refusal(db.session.get(Application, third), clerk, "written", "Астана", None)
         db.session.commit()
 

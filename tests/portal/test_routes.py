@@ -26,6 +26,7 @@ EXPECTED = {
     ("GET", "/static/<path:filename>"),
     ("POST", "/staff/cases/<int:application_id>/decision"), ("GET", "/staff/decisions"),
     ("GET", "/staff/decisions/<int:decision_id>"), ("POST", "/staff/decisions/<int:decision_id>"),
+    ("GET", "/staff/decisions/<int:decision_id>/document-to-sign.xml"),
     ("GET", "/applications/<int:application_id>/decision"), ("GET", "/applications/<int:application_id>/decision.xml"),
     ("GET", "/verify/number"), ("GET", "/register"), ("GET", "/applications/<int:application_id>/decision.pdf"), ("POST", "/applications/<int:application_id>/hearing/position.xml"),
     ("GET", "/staff/cases/<int:application_id>/preliminary-refusal"),
@@ -44,6 +45,7 @@ EXPECTED = {
     ("POST", "/complaints/<int:complaint_id>/favourable-act"), ("POST", "/complaints/<int:complaint_id>/forward"),
     ("POST", "/complaints/<int:complaint_id>/provider-decision"),
     ("POST", "/complaints/<int:complaint_id>/authority-decision"),
+    ("POST", "/complaints/<int:complaint_id>/authority-decision.xml"),
     ("GET", "/staff/complaints"), ("GET", "/authority/complaints"),
     ("GET", "/authority/cases/<int:application_id>"), ("GET", "/authority/cases/<int:application_id>/archive.zip"),
 }

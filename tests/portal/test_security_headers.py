@@ -126,7 +126,8 @@ def test_session_cookies_are_httponly_and_samesite(client, auth):
 def test_in_production_the_session_cookie_is_secure(app):
     production = create_app({
         "TYNDAU_ENV": "production", "TESTING": True, "SECRET_KEY": "production-test-secret",
-        **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "TRUST_STORE", "UPLOADS_DIR", "PASSWORD_HASH_METHOD")},
+        **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "TRUST_STORE", "UPLOADS_DIR", "PASSWORD_HASH_METHOD",
+                                        "PROVIDER_BIN", "AUTHORITY_BIN")},
     })
     assert production.config["SESSION_COOKIE_SECURE"] is True
     client = production.test_client()  # the test client keeps Secure cookies over plain http too

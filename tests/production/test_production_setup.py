@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pytest
 
+from portal.signatures.pki import DEMO_AUTHORITY, DEMO_PROVIDER
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 OUTPUT = ROOT / "test-output" / "production"
@@ -228,10 +230,8 @@ class Production:
             "SECRET_KEY": self.secret,  # one key for every worker: a session made by one is read by the other
             "UPLOADS_DIR": str(self.base / "uploads"),
             "TRUST_STORE": str(pki / "trust"),
-            "PROVIDER_KEY_FILE": str(pki / "provider" / "sign.key"),
-            "PROVIDER_CERT_FILE": str(pki / "provider" / "sign.pem"),
-            "AUTHORITY_KEY_FILE": str(pki / "authority" / "sign.key"),
-            "AUTHORITY_CERT_FILE": str(pki / "authority" / "sign.pem"),
+            "PROVIDER_BIN": DEMO_PROVIDER["bin"],  # the officials sign decisions with their own keys
+            "AUTHORITY_BIN": DEMO_AUTHORITY["bin"],
             "REQUIRE_EDS_FOR_PORTAL": "false",  # the journey signs in and applies with a password
             "PORTAL_URL": self.url,
             "MAIL_TRANSPORT": "folder",
