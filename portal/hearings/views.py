@@ -184,6 +184,11 @@ def position(application_id: int):
 def position_document(application_id: int):
     """The position typed so far, as the XML document to sign with the organisation's EDS."""
     application = case_or_404(application_id)
+    form = PositionForm()
+    if not form.validate():  # nothing to sign yet: the page with the field's error, what was typed kept
+        context = _hearing_context(application)
+        context["position_form"] = form
+        return render_template("hearings/hearing.html", **context), 422
     body = position_xml.build(application, request.form.get("position", "").strip())
     response = make_response(body)
     response.headers["Content-Type"] = "application/xml"

@@ -4,6 +4,7 @@
   werkzeug on 127.0.0.1 and a free port, in a background thread, for one test.
 - `browser` (session), `page`, `js_disabled_page`, and `new_page(...)` for a second person in the
   same test (each person gets a context of its own: cookies, language).
+- `ncalayer`: the NCALayer stand-in on a free port, the app's NCALAYER_URL pointing at it.
 - `axe`: axe-core from tests/browser/node_modules (`npm ci` in tests/browser; test-only, never served
   to users), evaluated in the page through the DevTools protocol, so the portal's CSP stays on.
 - Without /usr/bin/chromium the folder is skipped with the reason; when CI is set it fails instead.
@@ -68,6 +69,27 @@ def live_server(app):
     """The portal on a real socket; the same `app` (and database) the test can reach directly."""
     with LiveServer(app) as server:
         yield server
+
+
+# --- NCALayer --------------------------------------------------------------------------------
+
+# The stand-in's algorithm in the signing journeys ("gost" is what Kazakh keys are; "rsa" also works).
+NCALAYER_ALGORITHM = os.environ.get("TYNDAU_NCALAYER_ALGORITHM", "gost")
+
+
+@pytest.fixture
+def ncalayer(app, portal_pki):
+    """The NCALayer stand-in (portal.signatures.standin, interface 3) on a free port, signing with the test PKI's
+    people keys; the app's NCALAYER_URL points at it, so the pages (and their CSP) reach it. Pick a person with
+    ncalayer.pick(username) before the button is pressed."""
+    if not (portal_pki / "people").is_dir():
+        pytest.skip("the test PKI has no people/ folder (init_pki(..., people=PEOPLE) has not landed yet)")
+    from portal.signatures.standin import StandIn
+
+    standin = StandIn(portal_pki, port=0, algorithm=NCALAYER_ALGORITHM, wait_seconds=15).start()
+    app.config["NCALAYER_URL"] = standin.url
+    yield standin
+    standin.stop()
 
 
 # --- the browser -----------------------------------------------------------------------------
