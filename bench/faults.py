@@ -9,7 +9,9 @@ load — with a LOAD_SECONDS-long steady load (300 by default) and the SMTP rela
    (after `flask documents clean-orphans`), the retry succeeds once;
 3. the sweeper SIGKILLed mid-batch: the next one finishes, no effect twice;
 4. PostgreSQL restarted under load: 503 pages during the outage, the same workers answer again afterwards;
-5. the SMTP relay unreachable: mails wait in the outbox and all go out once it is back, each once.
+5. the SMTP relay unreachable: mails wait in the outbox and all go out once it is back, each once;
+6. hostile previews under load (issue 15): PDF pages costing many seconds of CPU each, requested by several clients
+   for FAULT_HOSTILE_SECONDS (60; CI 20): /healthz keeps answering, no worker dies, each page is tried once.
 
 DATABASE_URL names the PostgreSQL server to use; without it a throw-away cluster is started (and removed).
 The exit status is pytest's, so a failed check fails `make faults`. Writes bench/faults.json (not results.json,
@@ -88,6 +90,14 @@ def summary(results: dict) -> list[str]:
         lines.append(f"smtp down       {'ok ' if smtp['ok'] else 'FAIL'} {smtp.get('down_seconds')} s down, "
                      f"{smtp.get('mails')} mails sent {smtp.get('delivered_after_s')} s after it was back, "
                      f"received {smtp.get('received')}, twice {smtp.get('received_twice')}, attempts {smtp.get('attempts')}")
+    hostile = results.get("hostile_preview")
+    if hostile:
+        healthz = hostile.get("healthz", {})
+        lines.append(f"hostile preview {'ok ' if hostile['ok'] else 'FAIL'} {hostile.get('seconds')} s of "
+                     f"{hostile.get('previews', {}).get('requests')} requests for {hostile.get('hostile_pages')} "
+                     f"costly pages: /healthz {healthz.get('requests')} answers {healthz.get('statuses')}, slowest "
+                     f"{healthz.get('max_s')} s; pages marked unavailable {len(hostile.get('pages_marked_unavailable', []))}, "
+                     f"same workers {hostile.get('workers_before') == hostile.get('workers_after')}")
     return lines
 
 
@@ -95,7 +105,8 @@ def main() -> int:
     from tests.production.faults_support import Cluster
 
     settings = {"LOAD_SECONDS": os.environ.get("LOAD_SECONDS", "300"),
-                "FAULT_SMTP_DOWN_SECONDS": os.environ.get("FAULT_SMTP_DOWN_SECONDS", "90")}
+                "FAULT_SMTP_DOWN_SECONDS": os.environ.get("FAULT_SMTP_DOWN_SECONDS", "90"),
+                "FAULT_HOSTILE_SECONDS": os.environ.get("FAULT_HOSTILE_SECONDS", "60")}
     OUT.write_text(json.dumps({"machine": machine(), "settings": settings}, indent=2) + "\n", encoding="utf-8")
     env = {**os.environ, **settings, "PRODUCTION_CHECK": "1", "FAULTS_JSON": str(OUT)}
     cluster = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from flask import Flask, g, render_template
 
@@ -64,9 +65,19 @@ def configure_sqlite(engine) -> None:
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
         dbapi_connection.execute("PRAGMA busy_timeout=15000")
 
+    from portal.core.concurrency import BEGIN_IMMEDIATE, WROTE
+
     @event.listens_for(engine, "begin")
     def _begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that will write after checking what it read takes the write lock first (lock_for_update).
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get(BEGIN_IMMEDIATE)
+                                   else "BEGIN")
+        connection.info[WROTE] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_writes(connection, _cursor, statement, _parameters, _context, _executemany):
+        if statement.lstrip()[:7].upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE")):
+            connection.info[WROTE] = True
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -89,12 +100,21 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def _connect_sources(ncalayer_url: str | None) -> str:
+    """The page's own origin and NCALayer's WebSocket, exactly that address (never text that could end the rule)."""
+    if ncalayer_url and re.fullmatch(r"wss?://[^\s;,'\"]+", ncalayer_url):
+        return f"'self' {ncalayer_url}"
+    return "'self'"
+
+
 def configure_request_hooks(app: Flask) -> None:
     from portal.accounts.services import load_current_user
     from portal.core.security import expire_session
 
     app.before_request(expire_session)  # an idle or too old session ends before anyone is loaded from it
     app.before_request(load_current_user)
+
+    production = app.config["TYNDAU_ENV"] == "production"
 
     @app.after_request
     def security_headers(response):
@@ -104,8 +124,14 @@ def configure_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"connect-src {_connect_sources(app.config.get('NCALAYER_URL'))}; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
         )
+        if production:  # nginx sends it too (deploy/nginx-tyndau.conf); a browser keeps to HTTPS for a year
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if g.get("user") is not None and "Cache-Control" not in response.headers:
+            # Whatever a signed-in person is shown (cabinet, cases, decisions) stays out of shared and disk caches.
+            response.headers["Cache-Control"] = "private, no-store"
         return response
 
 
@@ -146,6 +172,15 @@ def configure_templates(app: Flask) -> None:
 def configure_errors(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
         app.register_error_handler(code, lambda e, code=code: (render_template("errors.html", code=code), code))
+
+    from sqlalchemy.orm.exc import StaleDataError
+
+    def changed_meanwhile(_error):
+        """Two writers of one row (a double signing on PostgreSQL): the slower one's transaction is undone, 409."""
+        db.session.rollback()
+        return render_template("errors.html", code=409), 409
+
+    app.register_error_handler(StaleDataError, changed_meanwhile)
 
     from sqlalchemy.exc import InterfaceError, OperationalError, TimeoutError as PoolTimeout
 

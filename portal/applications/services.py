@@ -11,7 +11,7 @@ from portal.applications.faults import pause
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import now_utc
-from portal.core.concurrency import check_version
+from portal.core.concurrency import check_version, lock_for_update
 from portal.core.i18n import lazy_gettext as _l
 from portal.documents import services as documents
 from portal.events import services as events
@@ -132,6 +132,9 @@ def missing_documents(application: Application) -> list[dict]:
 
 
 def attach(application: Application, code: str, upload, actor, expires_on=None):
+    """Keep an uploaded file with the draft. The body has been read by now (seconds, for a large file): the
+    draft's row is locked and read again, so a submission that came meanwhile wins and the file is refused."""
+    lock_for_update(application)
     if not application.is_draft:
         raise AlreadySubmitted()
     if code not in {item["code"] for item in required_documents(application)}:
@@ -163,6 +166,7 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     """
     from portal.deadlines.services import open_plan
 
+    lock_for_update(application)  # an upload in progress waits, then finds the case submitted (attach)
     received_at = received_at or now_utc()
     registered_on = current_calendar().registration_date(received_at)
     law_record, _law = law_in_force(registered_on)

@@ -11,6 +11,7 @@ from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUpl
                                        QueueFilterForm, SubmitApplicationForm)
 from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
 from portal.calendar_admin.services import current_calendar
+from portal.core.pagination import last_page
 from portal.core.clock import ALMATY, now_utc
 from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
@@ -138,6 +139,9 @@ def documents_step(application_id: int):
                 except documents.UploadRejected as exc:
                     db.session.rollback()
                     upload_error = str(exc)
+                except services.AlreadySubmitted:  # submitted while this file was on its way (attach locks)
+                    db.session.rollback()
+                    return _submitted_meanwhile(application)
             else:
                 upload_error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         if upload_error is None and not request.htmx:
@@ -146,6 +150,17 @@ def documents_step(application_id: int):
                        status=422 if upload_error else 200, application=application,
                        checklist=services.checklist(application), upload_error=upload_error,
                        error_code=error_code, form=DocumentUploadForm(formdata=None))
+
+
+def _submitted_meanwhile(application: Application):
+    flash(_("This application has been submitted and can no longer be changed. The file was not attached."),
+          "error")
+    target = url_for("applications.case", application_id=application.id)
+    if request.htmx:  # the case page, not swapped into the checklist
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 @bp.route("/applications/<int:application_id>/documents/<int:document_id>/delete", methods=["POST"])
@@ -278,6 +293,8 @@ def queue():
     form = QueueFilterForm(request.args, meta={"csrf": False})
     filters = form.data if form.validate() else {}
     page = max(request.args.get("page", 1, type=bounded_int), 1)
+    if page > last_page(25):  # staff_cases' page size
+        abort(404)
     now = now_utc()
     horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
     cases = queries.staff_cases(filters, page, now, horizon)

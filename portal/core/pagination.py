@@ -37,8 +37,14 @@ class Page(Pagination):
     def pages(self) -> int:
         if not self.capped:
             return super().pages
-        # The total is only a lower bound: a full page means there may be a next one.
-        return self.page + 1 if len(self.items) == self.per_page else self.page
+        # The total is only a lower bound: a full page means there may be a next one (up to last_page).
+        return min(self.page + 1, last_page(self.per_page)) if len(self.items) == self.per_page else self.page
+
+
+def last_page(per_page: int) -> int:
+    """The last page a list offers: the capped total's. A page costs what comes before it, so a list is not
+    walked further (?page=2147483647 walked every open term); the filters narrow it instead."""
+    return COUNT_CAP // per_page + 1
 
 
 def capped_count(query: Select) -> int:

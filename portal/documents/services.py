@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.applications.faults import pause
 from portal.core.i18n import lazy_gettext as _l
+from portal.documents import preview
 from portal.documents.models import Document
 from portal.extensions import db
 
@@ -81,8 +82,8 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
             raise UploadRejected(_l("Only PDF, PNG and JPEG files are accepted; this file's content is not one of them."))
         if not name.lower().endswith(ALLOWED_TYPES[mime]):
             raise UploadRejected(_l("The file's name does not match its content (%(type)s).", type=mime))
-        if mime == "application/pdf":
-            _check_pdf_pages(tmp)
+        if mime == "application/pdf" and _check_pdf_pages(tmp):
+            _check_pdf_draws(tmp, digest.hexdigest())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -96,14 +97,17 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
     return document
 
 
-def _check_pdf_pages(path: str) -> None:
-    """Refuse a PDF with more pages than a filing needs, or a page larger than any paper (UploadRejected)."""
+def _check_pdf_pages(path: str) -> int:
+    """Refuse a PDF with more pages than a filing needs, or a page larger than any paper (UploadRejected).
+
+    Returns the number of pages, 0 for a PDF the renderer cannot open (offered for download only, never drawn).
+    """
     import pypdfium2
 
     try:
         pdf = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError):
-        return  # kept as before: a PDF the renderer cannot open is offered for download only, never drawn
+        return 0
     try:
         if len(pdf) > MAX_PDF_PAGES:
             raise UploadRejected(_l("The PDF has more than %(pages)d pages.", pages=MAX_PDF_PAGES))
@@ -115,8 +119,21 @@ def _check_pdf_pages(path: str) -> None:
             if max(width, height) > MAX_PAGE_METRES * POINTS_PER_METRE:
                 raise UploadRejected(_l("Page %(page)d of the PDF is larger than %(metres)d metres on a side.",
                                         page=index + 1, metres=MAX_PAGE_METRES))
+        return len(pdf)
     finally:
         pdf.close()
+
+
+def _check_pdf_draws(path: str, sha256: str) -> None:
+    """Refuse a PDF whose first page cannot be drawn within the preview's limits (issue 15: a few kilobytes of
+    content stream can cost minutes of CPU). The page drawn here is kept: the case page shows it without cost."""
+    outcome, _png = preview.page_png(path, sha256, 0, wait=current_app.config["PREVIEW_WALL_SECONDS"],
+                                     scale=PREVIEW_SCALE, side=MAX_PREVIEW_SIDE)
+    if outcome == preview.BUSY:
+        raise UploadRejected(_l("The portal is busy checking other files; upload this one again in a minute."))
+    if outcome == preview.UNAVAILABLE:
+        raise UploadRejected(_l("The PDF's first page takes too long to display, which a document for the case "
+                                "should not; save or scan it again as a plain PDF and upload that file."))
 
 
 def remove_file(document: Document) -> None:
@@ -179,7 +196,7 @@ def clean_orphans(older_than_minutes: float = 60, dry_run: bool = False, check_r
     if os.path.isdir(root):
         for shard in sorted(os.listdir(root)):
             folder = os.path.join(root, shard)
-            if not os.path.isdir(folder):
+            if not os.path.isdir(folder) or shard == "previews":
                 continue
             names = os.listdir(folder)
             keys = {n for n in names if not n.endswith((".part", ".tmp"))}
@@ -200,11 +217,34 @@ def clean_orphans(older_than_minutes: float = 60, dry_run: bool = False, check_r
                     continue
                 removed.append(os.path.relpath(path, root))
     result = {"removed": len(removed), "files": sorted(removed)[:100], "kept_recent": kept_young,
-              "referenced": referenced, "dry_run": dry_run}
+              "referenced": referenced, "dry_run": dry_run,
+              "previews_removed": _clean_previews(os.path.join(root, "previews"), cutoff, dry_run)}
     if check_rows:
         result["rows_without_file"] = sum(1 for key in db.session.scalars(select(Document.storage_key))
                                           if not os.path.exists(_storage_path(key)))
     return result
+
+
+def _clean_previews(folder: str, cutoff: float, dry_run: bool) -> int:
+    """Drop the drawn pages of files no document has any more (preview.py keeps them by SHA-256)."""
+    import shutil
+
+    if not os.path.isdir(folder):
+        return 0
+    hashes = {n for n in os.listdir(folder) if preview.SHA256.fullmatch(n)}
+    known = set(db.session.scalars(select(Document.sha256).where(Document.sha256.in_(hashes)))) if hashes else set()
+    removed = 0
+    for name in hashes - known:
+        path = os.path.join(folder, name)
+        try:
+            if os.path.getmtime(path) > cutoff:
+                continue  # an upload in progress drew its first page here before its row commits
+        except FileNotFoundError:
+            continue
+        if not dry_run:
+            shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def file_path(document: Document) -> str:
@@ -251,24 +291,13 @@ def preview_image(document: Document, page: int) -> tuple[bytes, str] | None:
             return None
         with open(file_path(document), "rb") as f:
             return f.read(), document.content_type
-    import io
-
-    import pypdfium2
-
-    try:
-        pdf = pypdfium2.PdfDocument(file_path(document))
-    except (pypdfium2.PdfiumError, OSError):
+    if not 0 <= page < preview_page_count(document):
         return None
-    try:
-        if not 0 <= page < min(len(pdf), MAX_PREVIEW_PAGES):
-            return None
-        try:
-            pdf_page = pdf[page]
-            image = pdf_page.render(scale=preview_scale(*pdf_page.get_size())).to_pil()
-        except pypdfium2.PdfiumError:
-            return None
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        return out.getvalue(), "image/png"
-    finally:
-        pdf.close()
+    outcome, png = preview.page_png(file_path(document), document.sha256, page, scale=PREVIEW_SCALE,
+                                    side=MAX_PREVIEW_SIDE)
+    if outcome == preview.RENDERED:
+        return png, "image/png"
+    if outcome == preview.NOT_A_PAGE:
+        return None
+    # Drawing it would cost more than the limits allow, or every drawing slot is taken: a placeholder, at once.
+    return preview.unavailable_image(busy=outcome == preview.BUSY), "image/svg+xml"

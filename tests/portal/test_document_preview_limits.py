@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import struct
 
 import pypdfium2
@@ -101,6 +102,7 @@ def test_a_stored_pdf_with_the_largest_pages_is_still_previewed_within_bounds(ap
     [(document_id, key)] = _documents_of(app, application_id)
     with open(os.path.join(app.config["UPLOADS_DIR"], key[:2], key), "wb") as stored:
         stored.write(pdf_of(*[PDF_MAXIMUM] * 10))
+    shutil.rmtree(os.path.join(app.config["UPLOADS_DIR"], "previews"))  # the first page drawn at upload
     documents._pdf_pages.cache_clear()
     sizes = _previews(client, application_id, document_id, documents.MAX_PREVIEW_PAGES)
     assert set(sizes) == {(documents.MAX_PREVIEW_SIDE, documents.MAX_PREVIEW_SIDE)}

@@ -89,6 +89,35 @@ def make_pdf(text: str = "Tyndau fault test") -> bytes:
 PDF = make_pdf()
 
 
+def make_hostile_pdf(hostile_pages: int = 5, plain_first: bool = True, repeats: int = 300_000) -> bytes:
+    """A PDF of a few kilobytes whose pages each ask pdfium for many seconds of CPU (a content stream filling
+    the page `repeats` times: about 14 s at 300,000 on a 2020s core), after a plain first page when plain_first
+    (what the upload's check lets through: it draws only the first page)."""
+    import zlib
+
+    plain = b"BT /F1 18 Tf 72 720 Td (Plain first page) Tj ET"
+    costly = zlib.compress(b"0 0 200 200 re f\n" * repeats, 9)
+    count = hostile_pages + (1 if plain_first else 0)
+    kids = " ".join(f"{6 + n} 0 R" for n in range(count)).encode()
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, count),
+               b"<< /Length %d >>\nstream\n" % len(plain) + plain + b"\nendstream",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(costly) + costly + b"\nendstream",
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    for n in range(count):
+        contents = 3 if plain_first and n == 0 else 4
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 5 0 R >> >> >>" % contents)
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 # --- the installation ---------------------------------------------------------------------------
 
 class Installation(Production):
@@ -209,11 +238,12 @@ class Database:
 
 
 def stored_files(uploads: Path) -> dict[str, list[str]]:
-    """Files under UPLOADS_DIR: the stored documents (by key) and anything else (.part leftovers)."""
+    """Files under UPLOADS_DIR: the stored documents (by key) and anything else (.part leftovers); the drawn pages
+    of previews (UPLOADS_DIR/previews, portal/documents/preview.py) are a cache, not documents."""
     files, other = [], []
     if uploads.exists():
         for path in uploads.rglob("*"):
-            if path.is_file():
+            if path.is_file() and path.relative_to(uploads).parts[0] != "previews":
                 (files if re.fullmatch(r"[0-9a-f]{32}", path.name) else other).append(path.name)
     return {"documents": sorted(files), "other": sorted(other)}
 

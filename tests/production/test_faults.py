@@ -644,3 +644,104 @@ def test_smtp_unreachable_mails_wait_and_go_out_once(request, tmp_path_factory):
                 db.close()
     finally:
         relay.stop()
+
+
+# --- 6. hostile previews under load (issue 15) ----------------------------------------------------------------
+
+HOSTILE_SECONDS = float(os.environ.get("FAULT_HOSTILE_SECONDS", "20"))
+HOSTILE_PAGES = 5
+# Before issue 15 two hostile previews held both workers until gunicorn killed them and /healthz waited 34 s. Now a
+# worker is held at most PREVIEW_WALL_SECONDS (10) by a drawing, or SLOT_WAIT_SECONDS (0.5) waiting for one.
+HEALTHZ_BOUND_S = 10.0
+
+
+def test_hostile_previews_under_load_keep_the_portal_answering(request, tmp_path_factory):
+    """PDF pages that cost many seconds of CPU each are requested over and over by several clients at once, while
+    /healthz is asked every 0.2 s: every /healthz answers, quickly; every preview answers (a page or the
+    placeholder, never an error); no worker is killed or replaced; each hostile page is tried once, not per view.
+
+    The limits are the defaults (5 s of CPU, 512 MB, 10 s) with one drawing at a time, below the 2 workers
+    (PREVIEW_CONCURRENCY < workers, as portal/config.py says). The file comes in through the upload form: its
+    first page is plain (the upload's check draws only that one); a file whose first page is hostile is refused.
+    """
+    import random
+
+    from tests.production.faults_support import make_hostile_pdf
+
+    with installation(request, tmp_path_factory, "hostile_preview", extra_env={"PREVIEW_CONCURRENCY": "1"}) as setup:
+        setup.start_web()
+        workers = setup.workers()
+        applicant = Browser(setup.url, "ru")
+        log_in(applicant, "applicant", "demo-applicant")
+        application_id = start_application(applicant, 1)
+        page = applicant.get(f"/applications/{application_id}/documents", "documents")
+        csrf, codes = page.csrf(), missing_codes(page)
+        figures: dict = {"hostile_pages": HOSTILE_PAGES, "seconds": HOSTILE_SECONDS}
+        db = Database(setup.database_url)
+        try:
+            started = time.monotonic()
+            refused = upload(applicant, application_id, codes[1], csrf, make_hostile_pdf(1, plain_first=False),
+                             "first.pdf", expect=(422,))
+            figures["refused_upload"] = {"status": refused.status, "ms": round(refused.ms)}
+            assert refused.status == 422 and "first page" in refused.text, (refused.status, refused.text[:300])
+            accepted = upload(applicant, application_id, codes[0], csrf, make_hostile_pdf(HOSTILE_PAGES), "plan.pdf")
+            assert accepted.status == 200, (accepted.status, accepted.text[:300])
+            document_id = db.one("SELECT id FROM document WHERE application_id = %s", application_id)
+            base = f"/applications/{application_id}/documents/{document_id}/preview"
+
+            stop = threading.Event()
+            previews, probes, not_images = Stats(), [], []
+
+            def attacker(seed: int):
+                person = Browser(setup.url, "ru", stats=previews, timeout=60)
+                person.cookies = dict(applicant.cookies)
+                pick = random.Random(seed)
+                while not stop.is_set():
+                    with contextlib.suppress(OSError):
+                        answer = person.get(f"{base}/{pick.randint(1, HOSTILE_PAGES)}", "hostile preview")
+                        if not answer.headers.get("content-type", "").startswith(("image/png", "image/svg+xml")):
+                            not_images.append(answer.headers.get("content-type"))
+
+            def prober():
+                probe = Browser(setup.url, "kk", timeout=60)
+                while not stop.is_set():
+                    began = time.monotonic()
+                    try:
+                        probes.append((probe.get("/healthz", "healthz").status, time.monotonic() - began))
+                    except OSError as exc:
+                        probes.append((repr(exc), time.monotonic() - began))
+                    time.sleep(0.2)
+
+            threads = [threading.Thread(target=attacker, args=(n,), daemon=True) for n in range(4)]
+            threads.append(threading.Thread(target=prober, daemon=True))
+            for thread in threads:
+                thread.start()
+            time.sleep(HOSTILE_SECONDS)
+            stop.set()
+            for thread in threads:
+                thread.join(90)
+            summary = previews.summary()
+            sha256 = db.one("SELECT sha256 FROM document WHERE id = %s", document_id)
+            failed = sorted(p.name for p in (setup.uploads / "previews" / sha256).glob("*.failed"))
+            figures.update({
+                "took_s": round(time.monotonic() - started, 1), "previews": summary,
+                "healthz": {"requests": len(probes), "statuses": sorted({str(s) for s, _ in probes}),
+                            "max_s": round(max((t for _, t in probes), default=0), 2),
+                            "median_s": round(sorted(t for _, t in probes)[len(probes) // 2], 2) if probes else None},
+                "pages_marked_unavailable": failed, "workers_before": workers, "workers_after": setup.workers(),
+            })
+            assert probes and {s for s, _ in probes} == {200}, figures["healthz"]
+            assert max(t for _, t in probes) < HEALTHZ_BOUND_S, figures["healthz"]
+            assert summary["requests"] and summary["server_errors"] == 0 and summary["connection_errors"] == 0, summary
+            assert not previews.unexpected and not not_images, (previews.unexpected[:3], not_images[:3])
+            assert setup.workers() == workers, "a gunicorn worker was killed or replaced"
+            assert "[CRITICAL] WORKER TIMEOUT" not in setup.processes["web"].log()
+            assert failed and len(failed) <= HOSTILE_PAGES, failed  # each hostile page tried once, then remembered
+            page = applicant.get(f"{base}/0", "plain page")
+            assert page.status == 200 and page.headers["content-type"] == "image/png"
+            record("hostile_preview", {"ok": True, **figures})
+        except BaseException:
+            record("hostile_preview", {"ok": False, **figures})
+            raise
+        finally:
+            db.close()
