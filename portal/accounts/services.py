@@ -76,6 +76,9 @@ def authenticate_eds(data: bytes) -> User:
 
 
 def _eds_user(signer) -> User:
+    staff = _staff_user(signer)
+    if staff is not None:
+        return staff
     organization = db.session.scalar(db.select(Organization).filter_by(bin=signer.bin))
     if organization is None:
         organization = _create_once(Organization(bin=signer.bin, name=(signer.organization or signer.bin)[:300]),
@@ -86,6 +89,25 @@ def _eds_user(signer) -> User:
         name = " ".join(part for part in (signer.common_name, signer.given_name) if part) or signer.iin
         user = _create_once(User(username=f"eds-{signer.iin}-{signer.bin}", full_name=name[:200], role=APPLICANT,
                                  iin=signer.iin, organization=organization), query)
+    return user
+
+
+def _staff_user(signer) -> User | None:
+    """An official of the provider or the authority signing in with their own key: their staff account by IIN.
+
+    A state body's certificate never opens (or creates) an applicant's cabinet in the body's name.
+    """
+    from flask import current_app
+
+    from portal.accounts.models import AUTHORITY, PROVIDER_ROLES
+
+    roles = {current_app.config.get("PROVIDER_BIN"): PROVIDER_ROLES,
+             current_app.config.get("AUTHORITY_BIN"): (AUTHORITY,)}.get(signer.bin)
+    if roles is None:
+        return None
+    user = db.session.scalar(db.select(User).where(User.iin == signer.iin, User.role.in_(roles)))
+    if user is None:
+        raise SignatureRefused("account.no_staff_account")
     return user
 
 
