@@ -209,6 +209,7 @@ def configure_errors(app: Flask) -> None:
 
 
 def configure_cli(app: Flask) -> None:
+    from portal.accounts.cli import accounts_cli
     from portal.calendar_admin.cli import calendar_cli
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
@@ -221,3 +222,4 @@ def configure_cli(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(events_cli)
     app.cli.add_command(documents_cli)
+    app.cli.add_command(accounts_cli)

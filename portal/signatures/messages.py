@@ -55,8 +55,8 @@ SENTENCES = {
                                   "on this page."),
     "account.inactive": _l("Your account is blocked. Contact the service provider."),
     "account.no_staff_account": _l("This certificate belongs to an official of a state body, but no staff account "
-                                   "of the portal carries this IIN. Ask the administrator to enter your IIN on "
-                                   "your account."),
+                                   "of the portal carries this IIN. Ask the portal's operator to enter your IIN on "
+                                   "your staff account."),
     # A signed application.
     "position.not_position": _l("This is not the position document of this case. Download the document to sign "
                                 "from the hearing page, sign it and upload it again."),

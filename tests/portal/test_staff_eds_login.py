@@ -50,3 +50,17 @@ def test_an_official_without_a_staff_account_is_refused(app, client, portal_pki,
     assert response.status_code == 422
     assert "no staff account of the portal carries this IIN" in response.get_data(as_text=True)
     assert client.get("/me").status_code in (302, 401, 403)
+
+
+def test_the_operator_enters_an_officials_iin_and_position(app, runner):
+    result = runner.invoke(args=["accounts", "staff", "supervisor", "--iin", "800101300016", "--position", "Директор"])
+    assert result.exit_code == 0, result.output
+    assert "IIN 800101300016" in result.output and "Директор" in result.output
+    with app.app_context():
+        user = db.session.scalar(db.select(User).filter_by(username="supervisor"))
+        assert (user.iin, user.position) == ("800101300016", "Директор")
+    for args, message in ((["clerk", "--iin", "800101300015"], "not a valid IIN"),
+                          (["clerk", "--iin", "800101300016"], "already on the staff account 'supervisor'"),
+                          (["applicant", "--iin", "800101300016"], "no staff account")):
+        result = runner.invoke(args=["accounts", "staff", *args])
+        assert result.exit_code != 0 and message in result.output
