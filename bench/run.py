@@ -49,7 +49,8 @@ def summary(results: list[dict]) -> str:
         elif r["name"].startswith("sweep/"):
             text = f"{f['median_seconds']:.3f} s for {f['due']:,} due among {f['open_deadlines']:,} open"
         elif r["name"] == "signatures":
-            text = f"portal {f['portal_ms']:.2f} ms, bare xmlsec {f['bare_ms']:.2f} ms per 100 KB document"
+            text = (f"portal {f['portal_ms']:.2f} ms, bare xmlsec {f['bare_ms']:.2f} ms per 100 KB document"
+                    + (f"; GOST 2015-512 {f['gost_ms']:.1f} ms" if "gost_ms" in f else ""))
         elif r["name"] == "rules":
             text = f"{f['rules_cases_per_s']:,} cases/s (plain Python {f['plain_python_cases_per_s']:,})"
         else:

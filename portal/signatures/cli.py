@@ -93,7 +93,7 @@ def pki_init_command(directory: Path, force: bool) -> None:
 @click.option("--cert", "cert", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Default: stdout.")
 def pki_sign_command(file: Path, key: Path, cert: Path, out: Path | None) -> None:
-    """Sign FILE as NCALayer signXml does (RSA)."""
+    """Sign FILE as NCALayer signXml does (RSA or GOST 2015, chosen by the key)."""
     try:
         signed = sign_xml(file.read_bytes(), key.read_bytes(), cert.read_bytes())
     except (FormatError, ValueError, xmlsec.Error) as exc:

@@ -5,24 +5,26 @@ from cryptography.x509.oid import ObjectIdentifier
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 NS = {"ds": DS_NS}
 
-# What NCALayer signXml produces for RSA keys: the only profile we accept.
+# What NCALayer signXml produces: the only profile we accept (RSA as below, or GOST further down).
 C14N = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
 C14N_WITH_COMMENTS = C14N + "#WithComments"
 ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
 SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 
-# Kazakh GOST algorithms: valid NCALayer output, but libxmlsec cannot check them.
-GOST_SIGNATURE_METHODS = frozenset({
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512",
-    "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
-})
-GOST_DIGEST_METHODS = frozenset({
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-512",
-    "http://www.w3.org/2001/04/xmldsig-more#gost34311",
-})
+# Kazakh GOST algorithms (NCALayer output). libxmlsec cannot check them: GOST 34.10-2015 is verified by
+# gost.py, by key size (256/512, signature and digest of the same size); the old GOST 34.310-2004
+# (GOST 34.311-95 hash) is recognised but not verified (INDETERMINATE).
+_KZ = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:"
+GOST_SIGNATURE_METHOD = {256: _KZ + "gostr34102015-gostr34112015-256",
+                         512: _KZ + "gostr34102015-gostr34112015-512"}
+GOST_DIGEST_METHOD = {256: _KZ + "gostr34112015-256", 512: _KZ + "gostr34112015-512"}
+LEGACY_GOST_SIGNATURE_METHOD = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311"
+LEGACY_GOST_DIGEST_METHOD = "http://www.w3.org/2001/04/xmldsig-more#gost34311"
+GOST_SIGNATURE_METHODS = frozenset({*GOST_SIGNATURE_METHOD.values(), LEGACY_GOST_SIGNATURE_METHOD})
+GOST_DIGEST_METHODS = frozenset({*GOST_DIGEST_METHOD.values(), LEGACY_GOST_DIGEST_METHOD})
+GOST_SIZE_OF_METHOD = {uri: size for size, uri in GOST_SIGNATURE_METHOD.items()}
+GOST_SIZE_OF_DIGEST = {uri: size for size, uri in GOST_DIGEST_METHOD.items()}
 
 MIN_RSA_BITS = 2048
 

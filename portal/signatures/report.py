@@ -40,9 +40,9 @@ MESSAGES = {
     "signature.format_failure": "The document is not a signed XML document in the accepted format.",
     "signature.hash_failure": "The document was changed after it was signed.",
     "signature.sig_crypto_failure": "The signature value does not match the signer's certificate.",
-    "signature.algorithm_not_supported": (
-        "The signature uses a GOST algorithm, which is not supported by this installation; "
-        "sign with your RSA key."
+    "signature.legacy_gost_not_supported": (
+        "The signature uses the old GOST 34.310-2004 algorithm, which the portal does not check; "
+        "sign with a GOST 34.10-2015 or RSA key."
     ),
     "signature.weak_key": "The signer's key is too weak.",
     "signature.untrusted": "The signer's certificate was not issued by a trusted certification authority.",
@@ -115,6 +115,13 @@ class ValidationReport:
 
     def check(self, name: str) -> Check | None:
         return next((c for c in self.checks if c.name == name), None)
+
+    @property
+    def algorithm(self) -> str | None:
+        """The signature algorithm as the "algorithm" check names it, e.g.
+        "GOST 34.10-2015 512-bit with Streebog-512" or "RSA 2048 bits with SHA-256"."""
+        check = self.check("algorithm")
+        return check.detail if check is not None and check.passed else None
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -1,10 +1,20 @@
-"""Trust store: CA certificates and CRLs from a folder, chain building and revocation."""
+"""Trust store: CA certificates and CRLs from a folder, chain building and revocation.
+
+Every certificate in the folder is a trust anchor, self-signed or not: the NCA publishes its
+issuing CAs (e.g. "ҰЛТТЫҚ КУӘЛАНДЫРУШЫ ОРТАЛЫҚ (GOST)", issued by its root), and an operator who
+puts only such an issuing CA here trusts it directly. Chains stop at the first store certificate
+that is self-signed or whose own issuer is not in the store; the anchor's own revocation is then
+not checked (no CRL above it). RSA and GOST 34.10-2015 signatures on certificates and CRLs are
+both verified (GOST by gost.py with the issuer's GOST key); an RSA CA may issue GOST certificates
+and the other way round, as long as the signatures verify.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -14,7 +24,12 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 
+from . import gost
 from .report import Check, Failure, Indication, SubIndication
+
+# The NCA's own CA names run past X.520's 64-character bound on CN ("ҰЛТТЫҚ КУӘЛАНДЫРУШЫ
+# ОРТАЛЫҚ (GOST) TEST 2022" in Cyrillic and Kazakh letters): cryptography warns on every read.
+warnings.filterwarnings("ignore", message="Attribute's length must be >= 1 and <= 64", category=UserWarning)
 
 CERT_SUFFIXES = {".pem", ".cer", ".crt"}
 CRL_SUFFIXES = {".crl"}
@@ -73,14 +88,42 @@ def _dn(cert: x509.Certificate) -> str:
     return dn(cert.subject)
 
 
-def _self_signed(cert: x509.Certificate) -> bool:
-    if cert.subject != cert.issuer:
-        return False
+def _gost_key(cert: x509.Certificate) -> gost.PublicKey | None:
     try:
-        cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature):
+        return gost.public_key_of(cert)
+    except (gost.GostError, ValueError, IndexError):
+        return None
+
+
+def signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether `issuer`'s name and key issued `cert` (RSA/EC by cryptography, GOST 2015 by gost.py)."""
+    if cert.issuer != issuer.subject:
+        return False
+    if gost.signature_size(cert.signature_algorithm_oid.dotted_string) is not None:
+        key = _gost_key(issuer)
+        return key is not None and gost.certificate_signed_by(cert, key)
+    try:
+        cert.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
+
+
+def crl_signed_by(crl: x509.CertificateRevocationList, issuer: x509.Certificate) -> bool:
+    """Whether `issuer` signed `crl` (names match, signature verifies with its RSA/EC or GOST key)."""
+    if crl.issuer != issuer.subject:
+        return False
+    if gost.signature_size(crl.signature_algorithm_oid.dotted_string) is not None:
+        key = _gost_key(issuer)
+        return key is not None and gost.crl_signed_by(crl, key)
+    try:
+        return crl.is_signature_valid(issuer.public_key())
+    except (TypeError, ValueError, UnsupportedAlgorithm):
+        return False
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    return cert.subject == cert.issuer and signed_by(cert, cert)
 
 
 @dataclass(frozen=True)
@@ -150,16 +193,7 @@ class TrustStore:
             self._memo.clear()
 
     def _issuers_of(self, cert: x509.Certificate) -> list[x509.Certificate]:
-        found = []
-        for ca in self.certificates:
-            if ca.subject != cert.issuer:
-                continue
-            try:
-                cert.verify_directly_issued_by(ca)
-            except (ValueError, TypeError, InvalidSignature):
-                continue
-            found.append(ca)
-        return found
+        return [ca for ca in self.certificates if ca.subject == cert.issuer and signed_by(cert, ca)]
 
     def build_path(self, leaf: x509.Certificate) -> list[x509.Certificate]:
         """signer → … → anchor, or [] if the signer's issuer is not in the store."""
@@ -210,16 +244,7 @@ class TrustStore:
         return list(found)
 
     def _crls_of(self, issuer: x509.Certificate) -> list[x509.CertificateRevocationList]:
-        out = []
-        for crl in self.crls:
-            if crl.issuer != issuer.subject:
-                continue
-            try:
-                if crl.is_signature_valid(issuer.public_key()):
-                    out.append(crl)
-            except (TypeError, ValueError):
-                continue
-        return out
+        return [crl for crl in self.crls if crl_signed_by(crl, issuer)]
 
     def _check_revocation(self, path, at: dt.datetime, result: ChainResult) -> None:
         notes = []

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, g, make_response, render_template
 
 from portal.applications.services import can_view
 from portal.core.permissions import login_required, public
+from portal.core.security import limit_verify
 from portal.extensions import db
 from portal.signatures import messages, services, signed_fields
 from portal.signatures.forms import SignedDocumentForm
@@ -19,6 +20,7 @@ bp.add_app_template_global(signed_fields.of_case, "signed_fields_of_case")
 
 
 @bp.route("/verify", methods=["GET", "POST"])
+@limit_verify
 @public
 def verify():
     """Anyone checks whether a signed document is genuine and who signed it; nothing is kept."""

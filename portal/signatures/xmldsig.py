@@ -1,4 +1,4 @@
-"""The XMLDSig profile we accept (NCALayer signXml, RSA), checked before and during cryptography."""
+"""The XMLDSig profile we accept (NCALayer signXml, RSA or GOST 2015), checked before and during cryptography."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import xmlsec
 from cryptography import x509
 from lxml import etree
 
-from . import oids
+from . import gost, oids
 from .xmlparse import remove_node
 
 
@@ -32,11 +32,25 @@ class SignatureParts:
     digest_value: bytes
     certificate: x509.Certificate
     certificate_der: bytes
+    signed_info: etree._Element | None = None
+    signature_value: bytes = b""
 
     @property
     def gost(self) -> bool:
+        """Any Kazakh GOST algorithm (2015, checked by gost.py, or the old 2004 one)."""
         return (self.signature_method in oids.GOST_SIGNATURE_METHODS
                 or self.digest_method in oids.GOST_DIGEST_METHODS)
+
+    @property
+    def legacy_gost(self) -> bool:
+        """GOST 34.310-2004 / 34.311-95: recognised, never verified (no implementation of 34.311-95)."""
+        return (self.signature_method == oids.LEGACY_GOST_SIGNATURE_METHOD
+                or self.digest_method == oids.LEGACY_GOST_DIGEST_METHOD)
+
+    @property
+    def gost_size(self) -> int | None:
+        """256 or 512 for a GOST 34.10-2015 signature (method and digest agree: parse_signature checks)."""
+        return oids.GOST_SIZE_OF_METHOD.get(self.signature_method)
 
 
 def _ds(name: str) -> str:
@@ -103,7 +117,8 @@ def parse_signature(tree: etree._ElementTree) -> SignatureParts:
         raise StructureError(f"CanonicalizationMethod must be {oids.C14N}")
     sig_method = _algorithm(sig_method_el)
     if sig_method not in oids.GOST_SIGNATURE_METHODS and sig_method != oids.RSA_SHA256:
-        raise StructureError(f"SignatureMethod {sig_method} is not accepted; only rsa-sha256")
+        raise StructureError(f"SignatureMethod {sig_method} is not accepted; only rsa-sha256 "
+                             "and gostr34102015-gostr34112015-512/256")
 
     if "URI" not in reference.attrib or reference.get("URI") != "":
         raise StructureError('the Reference must have URI="" (the whole document)')
@@ -118,9 +133,18 @@ def parse_signature(tree: etree._ElementTree) -> SignatureParts:
                              f"found {', '.join(algs)}")
     digest_method = _algorithm(digest_method_el)
     if digest_method not in oids.GOST_DIGEST_METHODS and digest_method != oids.SHA256:
-        raise StructureError(f"DigestMethod {digest_method} is not accepted; only SHA-256")
+        raise StructureError(f"DigestMethod {digest_method} is not accepted; only SHA-256 "
+                             "and gostr34112015-512/256")
+    # The old GOST 34.310-2004 cannot be checked here at all: it is reported as such (INDETERMINATE).
+    legacy = (sig_method == oids.LEGACY_GOST_SIGNATURE_METHOD
+              or digest_method == oids.LEGACY_GOST_DIGEST_METHOD)
+    expected = {oids.RSA_SHA256: oids.SHA256,
+                **{oids.GOST_SIGNATURE_METHOD[n]: oids.GOST_DIGEST_METHOD[n] for n in (256, 512)}}
+    if not legacy and expected[sig_method] != digest_method:
+        # One family and one size: rsa-sha256 with SHA-256, GOST 2015-512 with Streebog-512...
+        raise StructureError(f"DigestMethod {digest_method} does not go with SignatureMethod {sig_method}")
     digest_value = _b64(digest_value_el, "DigestValue")
-    _b64(signature_value, "SignatureValue")
+    value = _b64(signature_value, "SignatureValue")
 
     (x509_data,) = _expect_children(key_info, ["X509Data"])
     (cert_el,) = _expect_children(x509_data, ["X509Certificate"])
@@ -128,9 +152,11 @@ def parse_signature(tree: etree._ElementTree) -> SignatureParts:
     cert = load_certificate(der)
 
     parts = SignatureParts(sig, sig_method, digest_method, algs[1] == oids.C14N_WITH_COMMENTS,
-                           digest_value, cert, der)
+                           digest_value, cert, der, signed_info, value)
     if not parts.gost and len(digest_value) != 32:
         raise StructureError("DigestValue is not a SHA-256 value")
+    if parts.gost_size and len(digest_value) != parts.gost_size // 8:
+        raise StructureError(f"DigestValue is not a Streebog-{parts.gost_size} value")
     return parts
 
 
@@ -140,7 +166,12 @@ def load_certificate(der: bytes) -> x509.Certificate:
     try:
         cert = x509.load_der_x509_certificate(der)
         _ = (cert.subject, cert.issuer, cert.serial_number, cert.not_valid_before_utc,
-             cert.not_valid_after_utc, list(cert.extensions), cert.signature_hash_algorithm)
+             cert.not_valid_after_utc, list(cert.extensions))
+        # cryptography knows no GOST hash: a Kazakh GOST certificate is read field by field
+        # (gost.py reads its key when the signature is checked); any other must name its hash.
+        algorithm = cert.signature_algorithm_oid.dotted_string
+        if gost.signature_size(algorithm) is None and algorithm != gost.LEGACY_SIGNATURE_ALGORITHM:
+            _ = cert.signature_hash_algorithm
     except Exception as exc:  # noqa: BLE001 — untrusted DER: cryptography raises several types
         raise StructureError(f"X509Certificate cannot be read: {type(exc).__name__}: {exc}") from None
     if cert.serial_number <= 0:
@@ -148,26 +179,39 @@ def load_certificate(der: bytes) -> x509.Certificate:
     return cert
 
 
-def reference_digest(tree: etree._ElementTree, sig: etree._Element) -> bytes:
-    """SHA-256 of the document after enveloped-signature + C14N, computed independently of xmlsec.
+def reference_octets(tree: etree._ElementTree, sig: etree._Element | None) -> bytes:
+    """The document after enveloped-signature + C14N (`sig` None: a document not signed yet).
 
     A same-document URI="" selects the document without comment nodes (XMLDSig 4.3.3.3),
     so comments are dropped even with the #WithComments transform.
     """
-    root = tree.getroot()
-    index = root.index(sig)
     clone = copy.deepcopy(tree)
-    remove_node(clone.getroot()[index])
+    if sig is not None:
+        remove_node(clone.getroot()[tree.getroot().index(sig)])
     try:
-        canonical = etree.tostring(clone, method="c14n", exclusive=False, with_comments=False)
+        return etree.tostring(clone, method="c14n", exclusive=False, with_comments=False)
     except etree.C14NError:
         # e.g. a relative namespace URI, which C14N 1.0 refuses
         raise StructureError("the document cannot be canonicalised (C14N)") from None
-    return hashlib.sha256(canonical).digest()
+
+
+def reference_digest(tree: etree._ElementTree, sig: etree._Element,
+                     digest_method: str = oids.SHA256) -> bytes:
+    """The Reference's digest computed independently of xmlsec: SHA-256 or Streebog-256/512."""
+    canonical = reference_octets(tree, sig)
+    size = oids.GOST_SIZE_OF_DIGEST.get(digest_method)
+    return gost.streebog(canonical, size) if size else hashlib.sha256(canonical).digest()
 
 
 def digest_matches(tree: etree._ElementTree, parts: SignatureParts) -> bool:
-    return hmac.compare_digest(reference_digest(tree, parts.signature), parts.digest_value)
+    return hmac.compare_digest(reference_digest(tree, parts.signature, parts.digest_method),
+                               parts.digest_value)
+
+
+def gost_signature_matches(parts: SignatureParts, key: gost.PublicKey) -> bool:
+    """The SignatureValue over C14N(SignedInfo), with the signer's GOST key (NCA byte order)."""
+    canonical = etree.tostring(parts.signed_info, method="c14n", exclusive=False, with_comments=False)
+    return gost.verify_data(key, canonical, parts.signature_value)
 
 
 def xmlsec_verify(parts: SignatureParts) -> None:

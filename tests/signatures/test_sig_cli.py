@@ -131,5 +131,6 @@ def test_pki_init(runner, tmp_path):
     res = runner.invoke(pki_cli, ["init", str(target)])
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["trust_store"] == str(target / "trust")
-    assert sorted(p.name for p in (target / "trust").iterdir()) == ["ca.crl", "ca.pem"]
+    assert sorted(p.name for p in (target / "trust").iterdir()) == [
+        "ca.crl", "ca.pem", "gost-ca.crl", "gost-ca.pem"]
     assert runner.invoke(pki_cli, ["init", str(target)]).exit_code == 2

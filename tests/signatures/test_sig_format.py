@@ -106,25 +106,46 @@ def test_c14n_without_comments_is_accepted(dev_pki, sign_with, doc):
     assert verify(signed, dev_pki.trust).passed
 
 
-@pytest.mark.parametrize("uri", [
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256",
-    "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512",
-    "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311",
-])
-def test_gost_is_indeterminate(dev_pki, signed, no_crypto, uri):
-    gost = signed.replace(b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", uri.encode())
+def test_legacy_gost_is_indeterminate(dev_pki, signed, no_crypto):
+    # GOST 34.310-2004 (hash GOST 34.311-95) is recognised but never checked: INDETERMINATE, not FORMAT.
+    gost = signed.replace(b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+                          b"http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311")
     r = verify(gost, dev_pki.trust)
     assert (r.indication, r.sub_indication) == (Indication.INDETERMINATE,
                                                 S.CRYPTO_CONSTRAINTS_FAILURE_NO_POE)
-    assert r.message_key == "signature.algorithm_not_supported"
-    assert "not supported by this installation" in r.message
+    assert r.message_key == "signature.legacy_gost_not_supported"
+    assert "GOST 34.310-2004" in r.message
     assert r.signer.bin == dev_pki.org()["bin"]
 
 
-def test_gost_digest_is_indeterminate(dev_pki, signed, no_crypto):
+def test_legacy_gost_digest_is_indeterminate(dev_pki, signed, no_crypto):
     gost = signed.replace(b"http://www.w3.org/2001/04/xmlenc#sha256",
-                          b"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-256")
+                          b"http://www.w3.org/2001/04/xmldsig-more#gost34311")
     assert verify(gost, dev_pki.trust).indication == Indication.INDETERMINATE
+
+
+@pytest.mark.parametrize("size,fragment", [(256, "not a GOST 34.10-2015 key"),
+                                           (512, "not a Streebog-512 value")])  # 32-byte DigestValue
+def test_gost_2015_method_with_an_rsa_certificate(dev_pki, signed, no_crypto, size, fragment):
+    # Method and digest agree, but the certificate's key is RSA: not the shape NCALayer makes.
+    gost = (signed.replace(b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+                           f"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-{size}"
+                           .encode())
+            .replace(b"http://www.w3.org/2001/04/xmlenc#sha256",
+                     f"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34112015-{size}".encode()))
+    assert_format_failure(verify(gost, dev_pki.trust), fragment)
+
+
+@pytest.mark.parametrize("method,digest", [
+    ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "gostr34112015-256"),
+    ("urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512", "gostr34112015-256"),
+    ("urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-256", "gostr34112015-512"),
+])
+def test_signature_and_digest_methods_must_match(dev_pki, signed, no_crypto, method, digest):
+    mixed = (signed.replace(b"http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", method.encode())
+             .replace(b"http://www.w3.org/2001/04/xmlenc#sha256",
+                      b"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:" + digest.encode()))
+    assert_format_failure(verify(mixed, dev_pki.trust), "does not go with")
 
 
 def test_signature_not_direct_child_of_root(dev_pki, sign_with, doc, no_crypto):

@@ -31,10 +31,12 @@ def test_layout(dev_pki):
 
 def test_root_ca(dev_pki):
     store = TrustStore.load(dev_pki.trust)
-    (ca,) = store.certificates
+    ca = x509.load_pem_x509_certificate((dev_pki.base / "trust/ca.pem").read_bytes())
+    assert set(store.certificates) == {ca, x509.load_pem_x509_certificate(
+        (dev_pki.base / "trust/gost-ca.pem").read_bytes())}
     assert ext(ca, x509.BasicConstraints).ca and ca.subject == ca.issuer
     assert ca.public_key().key_size == 2048
-    (crl,) = store.crls
+    (crl,) = [c for c in store.crls if c.issuer == ca.subject]
     assert crl.is_signature_valid(ca.public_key())
     revoked = {r.serial_number for r in crl}
     assert {int(o["certs"]["revoked"]["serial"], 16) for o in dev_pki.manifest["organizations"]} == revoked

@@ -47,8 +47,8 @@ def store_dir(tmp_path, *files: tuple[str, bytes]):
 
 
 def test_load_pem(dev_pki):
-    store = TrustStore.load(dev_pki.trust)
-    assert len(store.certificates) == 1 and len(store.crls) == 1
+    store = TrustStore.load(dev_pki.trust)  # the RSA and the GOST CA, each with its CRL
+    assert len(store.certificates) == 2 and len(store.crls) == 2
 
 
 def test_load_der_and_ignore_other_files(dev_pki, tmp_path, signed):
@@ -119,7 +119,7 @@ def test_an_older_crl_beside_never_hides_a_revocation(dev_pki, tmp_path, doc):
     ca_key, ca_cert = ca_of(dev_pki)
     d = shutil.copytree(dev_pki.trust, tmp_path / "t")
     (d / "aaa-empty.crl").write_bytes(pki.make_crl(ca_key, ca_cert, []).public_bytes(Encoding.PEM))
-    assert len(TrustStore.load(d).crls) == 2
+    assert len(TrustStore.load(d).crls) == 3  # RSA, GOST and the empty one
     assert verify(dev_pki.sign(doc, "revoked"), d).sub_indication == S.REVOKED
 
 
