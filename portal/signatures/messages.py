@@ -84,7 +84,7 @@ SENTENCES = {
                                     "prepared for another day, or changed. Sign it again; nothing was signed."),
     # The upload itself.
     "document.missing": _l("Choose the signed XML file or paste its text."),
-    "document.too_large": _l("The file is too large for a signed XML document."),
+    "document.too_large": _l("The file is too large for a signed XML document (at most %(limit)s KB)."),
     # What was signed is what is shown (issue 13, item 4): the document must follow its schema.
     "document.not_as_schema": _l("The signed document contains something the portal cannot show in full "
                                  "(%(where)s), so it is refused and nothing was saved. Sign the document the "

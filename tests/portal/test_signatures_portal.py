@@ -328,3 +328,16 @@ def test_without_a_trust_store_the_portal_says_it_cannot_check(app, client, sign
     app.config["TRUST_STORE"] = str(tmp_path / "missing")
     response = upload(client, "/verify", sign(b"<a>x</a>"))
     assert response.status_code == 200 and "cannot be checked right now" in response.get_data(as_text=True)
+
+
+def test_a_signed_document_larger_than_any_the_portal_prepares_is_refused_unread(client, monkeypatch):
+    """A GOST digest is computed in Python: an oversized upload must not cost seconds of CPU (256 KB at most)."""
+    from portal.signatures import services
+
+    calls = []
+    monkeypatch.setattr(services, "verify", lambda *a, **k: calls.append(a))
+    huge = b"<a>" + b"x" * (256 * 1024) + b"</a>"
+    response = eds_login(client, huge)
+    assert response.status_code == 422 and "too large for a signed XML document (at most 256 KB)" in \
+        response.get_data(as_text=True)
+    assert calls == []
