@@ -12,16 +12,30 @@ This module is the one place that holds the counting interpretation. In words:
 
 * Counting forward ("within N working days of registration"). Counting starts
   the day after the event: the first day counted is the first working day
-  after it, and the term's last day is the N-th working day after it. A term
-  ends at the end of its last working day: 23:59:59.999999 Asia/Almaty
-  (end_of_day). A lawyer who reads the Civil Code's rule for acts done in an
-  office (the term ends when the office's working hours end) would change
-  END_OF_TERM below to 18:30.
+  after it, and the term's last day is the N-th working day after it.
+
+* When a term ends. Every term the Rules count in working days is a term for an
+  act of the provider (or of the quality-control authority, п.19): to register,
+  to review, to notify, to hold the hearing, to issue the result, to forward or
+  decide a complaint. An act to be done in an organisation is due by the end of
+  its working hours on the last day (Civil Code of the RK, on the end of a term
+  for acts done in an organisation), and the provider works until 18:30 Asia/
+  Almaty (Appendix 2 item 7). So a term ends at 18:30 Asia/Almaty of its last
+  working day (END_OF_TERM, end_of_day), not at midnight; the authority is taken
+  to keep the same working hours. An act of the provider done after 18:30, or on
+  a day off, counts on the next working day, exactly as a receipt does (act_day,
+  the same rule as registration_date below). Every check of a term compares
+  moments, not dates: an act done at 18:30:00 is in time, at 18:30:01 it is late.
+  The Rules give the applicant no term of its own (the portal counts none); a
+  term of the applicant would not be the organisation's and would run to the
+  end of its last day (23:59:59 Asia/Almaty), not to 18:30.
 
 * Counting back ("no later than 3 working days before the term ends",
   п. 10). From the last day of the term, step back over N working days, not
   counting that last day itself: subtract_workdays(end, 3) is the latest day
-  that still leaves 3 full working days of the term after it.
+  that still leaves 3 full working days of the term after it. The notice is
+  in time up to 18:30 of that day (a moment, like every term's end): one sent
+  later counts on the next working day and leaves only 2.
 
 * Registration (п. 6, п. 7, Appendix 2 item 7). The provider works Monday to
   Friday, 9:00-18:30 Asia/Almaty. A submission received on a working day up
@@ -43,7 +57,8 @@ import holidays
 ALMATY = ZoneInfo("Asia/Almaty")  # UTC+5 since 1 March 2024; tzdata knows the change
 WORK_START = time(9, 0)  # informative: a receipt before it is registered that same day
 WORK_END = time(18, 30)
-END_OF_TERM = time.max  # 23:59:59.999999: a term lasts to the end of its last day
+# A term of the provider (or the authority) ends when its working day ends: see the module's docstring.
+END_OF_TERM = WORK_END
 
 # ("weekend", None) / ("holiday", name) / ("decree", text); ("after_hours", "18:31") in registration
 Reason = tuple[str, "str | None"]
@@ -146,15 +161,22 @@ class WorkingCalendar:
 
     # -- moments -----------------------------------------------------------
 
-    def registration_date(self, received: datetime) -> date:
-        """The day a submission received at `received` is registered (п. 6, п. 7)."""
-        if received.tzinfo is None or received.utcoffset() is None:
-            raise ValueError("received must be an aware datetime")
-        local = received.astimezone(ALMATY)
+    def act_day(self, moment: datetime) -> date:
+        """The working day an act done (or a submission received) at `moment` counts on.
+
+        That day itself up to 18:30 of a working day, else the next working day (Appendix 2 item 7).
+        """
+        if moment.tzinfo is None or moment.utcoffset() is None:
+            raise ValueError("the moment must be an aware datetime")
+        local = moment.astimezone(ALMATY)
         day = local.date()
         if self.is_workday(day) and local.time() <= WORK_END:
             return day
         return self.next_workday(day + timedelta(days=1))
+
+    def registration_date(self, received: datetime) -> date:
+        """The day a submission received at `received` is registered (п. 6, п. 7)."""
+        return self.act_day(received)
 
     def explain_registration(self, received: datetime) -> list[Step]:
         """The days between receipt and registration that were passed over, and why."""
@@ -169,5 +191,5 @@ class WorkingCalendar:
 
     @staticmethod
     def end_of_day(d: date) -> datetime:
-        """The moment a term whose last day is d ends (Asia/Almaty)."""
+        """The moment a term of the provider (or the authority) whose last day is d ends: 18:30 Asia/Almaty."""
         return datetime.combine(d, END_OF_TERM, tzinfo=ALMATY)

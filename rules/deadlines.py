@@ -1,6 +1,6 @@
 """Deadlines of a case, computed from its receipt with the law version in force.
 
-Every term counts working days as rules/calendar.py explains. Two choices
+Every term counts working days as rules/calendar.py explains. The choices
 made here:
 
 * hearing_notice (п. 10: the notice goes out "not less than 3 working days
@@ -10,15 +10,38 @@ made here:
   2 working days after that latest day and recomputed from the actual notice
   with hearing_deadline(). For a 10-day service term this puts the notice on
   working day 7 and the hearing on day 9, leaving day 10 for the decision.
-* validity: the certificate is valid "one year from the day of issue"
-  (п. 3, Appendix 3). The day of issue is the first day of validity, so the
-  last day is the day before the same date next year (issued 10.03.2025 ->
-  valid through 09.03.2026; issued 29.02.2024 -> through 28.02.2025).
+  The notice is in time up to 18:30 of that day; the hearing counts from the
+  working day the notice counts on (a notice sent after 18:30 counts on the
+  next working day: WorkingCalendar.act_day).
+* Every due_at is the end of the provider's (or the authority's) working day,
+  18:30 Asia/Almaty of the last day (rules/calendar.py, "When a term ends").
+* complaint_forward (п. 17: "not later than three working days from the day
+  the complaint arrives", kk "шағым түскен күннен бастап") counts from the
+  day of arrival, not from registration; the reviews of п. 18 (5 WD) and п. 19
+  (15 WD) count "from the day of its registration". The day of arrival is a
+  calendar fact: the Asia/Almaty date on which the complaint came in, whatever
+  the hour or the day. Appendix 2 item 7 moves the acceptance of applications
+  and the issue of results to the next working day, not the day a complaint
+  arrives, and counting starts the day after arrival anyway; so a complaint
+  arriving on Friday at 19:00 is registered on Monday (its 5 days count from
+  Monday) but its 3 days to be forwarded run Monday to Wednesday. Where the two
+  readings differ, this one is the shorter term for the provider, which is the
+  safe side of a term the applicant may complain of.
+* Forwarding by the sweeper (rules/escalation.py): a complaint still with the
+  provider is forwarded automatically at AUTO_FORWARD_AT (17:00 Asia/Almaty)
+  of the forwarding term's last day, inside the term, so the automatic forward
+  is never itself a breach; the provider keeps most of that day for a
+  favourable act or its own forward.
+* validity: the certificate is valid "for one year" from its issue (п. 3,
+  Appendix 3). A term in years ends on the same month and day of the next
+  year (Civil Code of the RK); there being no such day, on the last day of
+  that month. Issued 10.03.2025 -> valid through 10.03.2026; issued 29.02.2024
+  -> through 28.02.2025.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from .calendar import ALMATY, Step, WorkingCalendar
 from .law import LawVersion, load_seed_versions, version_in_force
@@ -36,6 +59,8 @@ class Spec:
 
 _REGISTRATION = Spec("registration", "registration", "receipt")
 _HEARING = Spec("hearing", "hearing", "hearing_notice")
+# When the sweeper forwards a complaint the provider kept (п. 17): on the term's last day, before it ends.
+AUTO_FORWARD_AT = time(17, 0)
 
 # procedure -> its deadlines in the order they are computed (and shown)
 PROCEDURES: dict[str, tuple[Spec, ...]] = {
@@ -55,16 +80,21 @@ PROCEDURES: dict[str, tuple[Spec, ...]] = {
         Spec("hearing_notice", "hearing_notice", "service_reissue", backward=True),
         _HEARING,
     ),
-    # п. 17 counts "from the day the complaint arrives"; a complaint arriving
-    # after hours is taken to arrive on its registration day.
+    # п. 17 counts "from the day the complaint arrives" (the receipt's calendar day), п. 18 from registration.
     "complaint-provider": (
         _REGISTRATION,
-        Spec("complaint_forward", "complaint_forward", "registration"),
+        Spec("complaint_forward", "complaint_forward", "receipt"),
         Spec("complaint_provider", "complaint_provider", "registration"),
     ),
     "complaint-authority": (
         _REGISTRATION,
         Spec("complaint_authority", "complaint_authority", "registration"),
+    ),
+    # A complaint addressed to the provider, forwarded to the reviewing body (п. 17): that body decides it within
+    # the 5 WD of п. 18, counted from its own registration of the complaint (portal/complaints/models.py says why).
+    "complaint-forwarded": (
+        _REGISTRATION,
+        Spec("complaint_authority", "complaint_provider", "registration"),
     ),
 }
 
@@ -102,15 +132,17 @@ def plan(procedure: str, received: datetime, calendar: WorkingCalendar, law: Law
     later moves the terms still running, never a registration that has happened.
     """
     registered = registered_on or calendar.registration_date(received)
+    arrived = received.astimezone(ALMATY).date()  # a calendar fact, whatever the hour (п. 17)
     out = {
         "registration": Deadline(
             "registration", registered, calendar.end_of_day(registered),
-            ("receipt", received.astimezone(ALMATY).date()), 0, law.paragraphs["registration"],
+            ("receipt", arrived), 0, law.paragraphs["registration"],
             tuple(calendar.explain_registration(received)),
         )
     }
     for spec in PROCEDURES[procedure][1:]:
-        out[spec.id] = _count(spec, out[spec.after].due_date, calendar, law)
+        anchor = arrived if spec.after == "receipt" else out[spec.after].due_date
+        out[spec.id] = _count(spec, anchor, calendar, law)
     return out
 
 
@@ -120,14 +152,19 @@ def hearing_deadline(notice_date: date, calendar: WorkingCalendar, law: LawVersi
 
 
 def validity_end(issue_date: date, law: LawVersion | None = None) -> date:
-    """The last day a certificate issued on issue_date is valid (п. 3, Appendix 3)."""
+    """The last day a certificate issued on issue_date is valid (п. 3, Appendix 3): the same month and day
+    `validity_years` later, or that month's last day when it has no such day (29 February)."""
     law = law or version_in_force(load_seed_versions(), issue_date)
     years = issue_date.year + law.validity_years
     try:
-        anniversary = issue_date.replace(year=years)
-    except ValueError:  # 29 February -> 1 March
-        anniversary = date(years, 3, 1)
-    return date.fromordinal(anniversary.toordinal() - 1)
+        return issue_date.replace(year=years)
+    except ValueError:  # 29 February in a year that has none: the month's last day
+        return date(years, 2, 28)
+
+
+def auto_forward_at(forward_due: date) -> datetime:
+    """When the sweeper forwards a complaint still with the provider: AUTO_FORWARD_AT of the term's last day."""
+    return datetime.combine(forward_due, AUTO_FORWARD_AT, tzinfo=ALMATY)
 
 
 _REASONS = {"weekend": "weekend", "holiday": "holiday: {}", "decree": "day off by decree: {}",

@@ -5,7 +5,9 @@
 - The hearing is held no later than 2 working days after the day of the notice: the
   window runs from the first working day after the notice to `hearing` of
   rules.deadlines.hearing_deadline(notice day). The notice day itself is excluded so
-  the applicant has at least the rest of that day to prepare its position.
+  the applicant has at least the rest of that day to prepare its position. The
+  day of the notice is the working day it counts on (WorkingCalendar.act_day: a
+  notice sent after 18:30 or on a day off counts on the next working day).
 - Slots lie inside the provider's working hours, 9:00–18:30 Asia/Almaty, outside the
   lunch break 13:00–14:30 (Appendix 2 item 7).
 """

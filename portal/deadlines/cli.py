@@ -1,7 +1,9 @@
-"""`flask deadlines …`: plan a procedure's deadlines, explain a case's, and sweep the due ones."""
+"""`flask deadlines …`: plan a procedure's deadlines and a certificate's validity, explain a case's, sweep."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import date
 
 import click
 from flask.cli import AppGroup
@@ -12,7 +14,7 @@ from portal.extensions import db
 from portal.law.services import law_in_force
 from rules import deadlines as rules_deadlines
 
-deadlines_cli = AppGroup("deadlines", help="Deadlines of the Rules: plan, explain, sweep.")
+deadlines_cli = AppGroup("deadlines", help="Deadlines of the Rules: plan, validity, explain, sweep.")
 
 
 class MomentParam(click.ParamType):
@@ -39,6 +41,23 @@ def plan(procedure: str, received) -> None:
     law = law_in_force(calendar.registration_date(received))[1]
     planned = rules_deadlines.plan(procedure, received, calendar, law)
     click.echo(json.dumps({code: d.due_date.isoformat() for code, d in planned.items()}))
+
+
+@deadlines_cli.command("validity")
+@click.option("--issued", required=True, metavar="YYYY-MM-DD", help="The day the certificate is issued.")
+def validity(issued: str) -> None:
+    """Print the last day a certificate issued on ISSUED is valid (п.3: one year), as JSON."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", issued):
+            raise ValueError(issued)
+        day = date.fromisoformat(issued)
+        # The law's own data (rules/data, the files the law_version table is loaded from), as the signing does.
+        valid_until = rules_deadlines.validity_end(day)
+    except (ValueError, OverflowError):
+        raise click.ClickException(f"{issued!r} is not a date of issue (YYYY-MM-DD, e.g. 2025-03-10)") from None
+    except LookupError as exc:  # before the first version of the Rules
+        raise click.ClickException(str(exc)) from None
+    click.echo(json.dumps({"issued": day.isoformat(), "valid_until": valid_until.isoformat()}))
 
 
 @deadlines_cli.command("explain")

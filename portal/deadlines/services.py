@@ -26,8 +26,8 @@ def plan_for(application) -> dict:
 
 
 def complaint_terms(complaint) -> dict:
-    """The terms of a complaint as planned now: with the provider from its registration, at the authority
-    from its registration there (п.17–п.19)."""
+    """The terms of a complaint as planned now: forwarding from the day it arrived (п.17), the provider's review
+    from its registration (п.18), the authority's from its registration there (п.19)."""
     from portal.law.services import law_in_force
 
     calendar, out = current_calendar(), {}
@@ -37,8 +37,10 @@ def complaint_terms(complaint) -> dict:
                                         registered_on=complaint.registered_on))
     if complaint.authority_registered_on is not None:
         moment = complaint.forwarded_at or complaint.received_at
+        # Forwarded by the provider: п.18's 5 WD at the reviewing body; addressed to the authority: п.19's 15 WD.
+        procedure = "complaint-forwarded" if complaint.addressee == "provider" else "complaint-authority"
         out["complaint_authority"] = rules_deadlines.plan(
-            "complaint-authority", moment, calendar, law_in_force(complaint.authority_registered_on)[1],
+            procedure, moment, calendar, law_in_force(complaint.authority_registered_on)[1],
             registered_on=complaint.authority_registered_on)["complaint_authority"]
     return out
 

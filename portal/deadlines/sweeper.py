@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from contextvars import ContextVar
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import selectinload
@@ -29,9 +29,9 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.notifications import hooks as notifications
 from portal.notifications.services import Recipients
-from rules.escalation import escalate, warn_from
+from rules.escalation import escalate
+from rules.escalation import next_check as next_moment
 
-TICK = timedelta(microseconds=1)
 BATCH = 500
 EFFECT = DeadlineEffect.__table__
 DEADLINE = Deadline.__table__
@@ -133,7 +133,7 @@ def _apply(effect: str, deadline: Deadline, now: datetime) -> None:
             elif application.overdue_since is None:
                 writes.overdue[application.id] = application  # flagged in bulk by _store()
     elif effect == "auto_forward":
-        # п.17: no favourable act and no forwarding in 3 WD; the effect row makes this happen once.
+        # п.17: no favourable act nor forwarding by 17:00 of the term's last day; the effect row makes it happen once.
         writes = _writes.get()
         if writes is not None:
             writes.flush()  # it records events and notifications itself: what came before goes first
@@ -141,11 +141,11 @@ def _apply(effect: str, deadline: Deadline, now: datetime) -> None:
 
 
 def next_check(deadline: Deadline, now: datetime) -> datetime | None:
-    """The next moment this deadline needs the sweeper: the warning day, then just after the end."""
+    """The next moment this deadline needs the sweeper: the warning day, a complaint's automatic forward
+    (17:00 of the forwarding term's last day, rules.escalation), then just after the end (18:30)."""
     if deadline.state != OPEN:
         return None
-    warning = warn_from(deadline.due_date, current_calendar())
-    return warning if now < warning else deadline.due_at + TICK
+    return next_moment(deadline.code, deadline.due_at, now, current_calendar())
 
 
 def _plan(rows: list[Deadline], now: datetime, calendar) -> list[tuple[Deadline, list[dict]]]:

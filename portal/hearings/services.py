@@ -49,6 +49,11 @@ def _local_day(moment: datetime) -> date:
     return moment.astimezone(ALMATY).date()
 
 
+def _notice_day(sent_at: datetime) -> date:
+    """The working day a notice sent at `sent_at` counts on: that day up to 18:30, else the next working day."""
+    return current_calendar().act_day(sent_at)
+
+
 def refusal_of(application: Application) -> PreliminaryRefusal | None:
     return db.session.scalar(select(PreliminaryRefusal).filter_by(application_id=application.id))
 
@@ -59,9 +64,11 @@ def notice_terms(application: Application, now: datetime) -> dict:
     """What the clerk must know before sending: the last lawful day and the hearing window if sent now."""
     latest = _deadline(application, "hearing_notice")
     today = _local_day(now)
-    first, last = hearing_window(today, current_calendar(), law_for(application))
-    return {"last_day": latest.due_date if latest else None, "today": today,
-            "in_time": latest is None or today <= latest.due_date, "window": (first, last)}
+    # A notice sent after 18:30 (or on a day off) counts on the next working day (rules/calendar.py act_day),
+    # and the notice's term ends at 18:30 of its last day: the check compares moments, not dates.
+    first, last = hearing_window(_notice_day(now), current_calendar(), law_for(application))
+    return {"last_day": latest.due_date if latest else None, "last_moment": latest.due_at if latest else None,
+            "today": today, "in_time": latest is None or now <= latest.due_at, "window": (first, last)}
 
 
 def proposed_grounds(application: Application) -> list[dict]:
@@ -71,8 +78,11 @@ def proposed_grounds(application: Application) -> list[dict]:
     law = law_for(application)
     kept = decision.decided.get("grounds", []) if decision else []
     reasons = (decision.decided.get("added", {}) if decision else {})
+    # The reasoning in words the clerk confirmed at the review (issue 14 item 3); `because` stays for the record.
+    reasoning = (decision.decided.get("reasoning", {}) if decision else {})
     return [{"number": n, "paragraph": law.ground(n).paragraph, "text": law.ground(n).text,
-             "reason": reasons.get(str(n), ""), "because": _because(decision, n)} for n in kept]
+             "reason": reasons.get(str(n), ""), "reasoning": reasoning.get(str(n)) or {},
+             "because": _because(decision, n)} for n in kept]
 
 
 def _because(decision, number: int) -> list:
@@ -103,11 +113,11 @@ def send_preliminary_refusal(application: Application, clerk, method: str, place
                                  method=method, place=place.strip(), sent_at=now, clerk_id=clerk.id)
     db.session.add(refusal)
     if method != WRITTEN:
-        _open_slots(clerk, _local_day(now), law_for(application))
+        _open_slots(clerk, _notice_day(now), law_for(application))
     notice = _deadline(application, "hearing_notice")
     if notice is not None and notice.state == OPEN:
         notice.state, notice.met_at, notice.next_check_at = MET, now, None
-    _move_hearing_deadline(application, _local_day(now))
+    _move_hearing_deadline(application, _notice_day(now))
     application.status = PRELIMINARY_REFUSAL
     events.record(application, "preliminary_refusal.sent", actor=clerk, grounds=[g["number"] for g in refusal.grounds],
                   method=method)
@@ -148,7 +158,7 @@ def offered_slots(application: Application, refusal: PreliminaryRefusal, now: da
     """Free slots of the clerk inside the lawful window, and the one this case holds."""
     if refusal.method == WRITTEN or refusal.waived_at is not None:
         return []
-    first, last = hearing_window(_local_day(refusal.sent_at), current_calendar(), law_for(application))
+    first, last = hearing_window(_notice_day(refusal.sent_at), current_calendar(), law_for(application))
     start = datetime.combine(first, datetime.min.time(), tzinfo=ALMATY)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=ALMATY)
     return list(db.session.scalars(select(HearingSlot).where(
@@ -263,12 +273,14 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
         errors["held_at"] = _l("Give the date and time of the hearing.")
     elif (problem := _not_held_then(application, values["held_at"], now)) is not None:
         errors["held_at"] = problem
+    text = {name: (values.get(name) or "").strip() for name in ("participants", "arguments", "examined")}
+    data, more = _record_reasons(application, values, text["arguments"])
+    errors.update(more)
     if errors:
         raise InvalidDecision(errors)
-    text = {name: (values.get(name) or "").strip() for name in ("participants", "arguments", "examined")}
     record = HearingRecord(application_id=application.id, held_at=values["held_at"],
                            applicant_attended=bool(values.get("attended")), outcome=values["outcome"],
-                           recorded_by_id=clerk.id, recorded_at=now, **text)
+                           recorded_by_id=clerk.id, recorded_at=now, data=data, **text)
     db.session.add(record)
     hearing = _deadline(application, "hearing")
     if hearing is not None and hearing.state == OPEN:
@@ -277,6 +289,44 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
     events.record(application, "hearing.recorded", actor=clerk, outcome=values["outcome"],
                   attended=bool(values.get("attended")))
     return record
+
+
+def open_conditions(application: Application) -> list[dict]:
+    """The conditions of п.4 the review left not met by a stated fact (unknown or not met), with their texts."""
+    from portal.review.services import review_decision
+
+    decision = review_decision(application)
+    statuses = (decision.decided.get("conditions") or {}) if decision else {}
+    law = law_for(application)
+    return [{"code": c.code, "text": c.text, "paragraph": c.paragraph, "status": statuses.get(c.code)}
+            for c in law.conditions if statuses.get(c.code, "met") != "met"]
+
+
+def _record_reasons(application: Application, values: dict, arguments: str) -> tuple[dict, dict]:
+    """What the record keeps for the final decision, and the errors: why each ground stands, what meets each condition.
+
+    A ground that stands after the applicant stated a position (in writing or at the hearing) is kept only with
+    the clerk's answer to it (Appendix 4: a motivated refusal). Grounds withdrawn lead to a certificate, which
+    needs every condition of п.4 met by a stated fact: those the review left open are stated here.
+    """
+    refusal = refusal_of(application)
+    stands = {str(k): (v or "").strip() for k, v in (values.get("stands") or {}).items() if (v or "").strip()}
+    facts = {k: (v or "").strip() for k, v in (values.get("conditions") or {}).items() if (v or "").strip()}
+    errors = {}
+    if values.get("outcome") == "refusal_upheld":
+        stated = bool((refusal.position or "").strip() or arguments)
+        for ground in refusal.grounds:
+            if stated and not stands.get(str(ground["number"])):
+                errors[f"stands-{ground['number']}"] = _l(
+                    "The applicant stated a position: say why this ground stands nevertheless.")
+        facts = {}
+    elif values.get("outcome") == "refusal_withdrawn":
+        for condition in open_conditions(application):
+            if not facts.get(condition["code"]):
+                errors[f"condition-{condition['code']}"] = _l(
+                    "A certificate needs this condition met by a stated fact: state the fact the hearing brought.")
+        stands = {}
+    return {"stands": stands, "conditions": facts}, errors
 
 
 def _not_held_then(application: Application, held_at: datetime, now: datetime):
@@ -303,12 +353,12 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
     elif refusal.method != WRITTEN:
         # In person or by video with nothing booked: the applicant may book any lawful slot of the window, so
         # the hearing cannot have been held before the last of them began (the clerk records it from then).
-        starts = slot_starts(_local_day(refusal.sent_at), current_calendar(), law_for(application), SLOT_MINUTES)
+        starts = slot_starts(_notice_day(refusal.sent_at), current_calendar(), law_for(application), SLOT_MINUTES)
         if starts:
             bounds.append((starts[-1], _l("The applicant could book a hearing until %(moment)s and booked none: the "
                                           "hearing cannot be recorded as held earlier.", moment=at(starts[-1]))))
     else:
-        first, _last = hearing_window(_local_day(refusal.sent_at), current_calendar(), law_for(application))
+        first, _last = hearing_window(_notice_day(refusal.sent_at), current_calendar(), law_for(application))
         opens = datetime.combine(first, time.min, tzinfo=ALMATY)
         bounds.append((opens, _l("A hearing in writing is held from %(day)s, the first working day after the "
                                  "notice: it cannot be dated earlier.", day=official_date(first))))

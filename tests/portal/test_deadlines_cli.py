@@ -40,6 +40,36 @@ def test_plan_of_the_complaints(runner):
         "registration": "2026-12-14", "complaint_authority": "2027-01-08"}
 
 
+def test_forwarding_a_complaint_counts_from_its_arrival_not_its_registration(runner):
+    # Friday 14 March 2025, 19:00: registered on Monday 17 (п.6, п.7), but it arrived on Friday (п.17):
+    # forwarding Mon 17, Tue 18, Wed 19; the provider's review Tue 18 – Thu 20, then Nauryz, Wed 26, Thu 27 (п.18).
+    assert plan(runner, "complaint-provider", "2025-03-14T19:00") == {
+        "registration": "2025-03-17", "complaint_forward": "2025-03-19", "complaint_provider": "2025-03-27"}
+    assert plan(runner, "complaint-provider", "2025-03-14T14:00:00+00:00")["complaint_forward"] == "2025-03-19"
+
+
+def validity(runner, issued):
+    return runner.invoke(args=["deadlines", "validity", "--issued", issued])
+
+
+@pytest.mark.parametrize("issued, valid_until", [
+    ("2025-03-10", "2026-03-10"), ("2024-02-29", "2025-02-28"), ("2025-12-31", "2026-12-31")])
+def test_validity_ends_on_the_same_month_and_day_of_the_next_year(runner, issued, valid_until):
+    result = validity(runner, issued)
+    assert result.exit_code == 0, result.output
+    assert result.output == json.dumps({"issued": issued, "valid_until": valid_until}) + "\n"
+    assert result.output.count("\n") == 1
+
+
+@pytest.mark.parametrize("issued", ["2025-02-30", "10.03.2025", "20250310", "2025-03-10T10:00", "", "1990-01-01",
+                                    "9999-12-31"])
+def test_validity_of_a_wrong_date_is_one_line_on_stderr(runner, issued):
+    result = validity(runner, issued)
+    assert result.exit_code != 0 and result.stdout == ""
+    assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+
+
 def test_an_offset_is_honoured(runner):
     # 13:00 UTC is 18:00 in Almaty: within working hours.
     assert plan(runner, "accreditation", "2026-11-27T13:00:00+00:00")["registration"] == "2026-11-27"

@@ -76,7 +76,7 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/preliminary-refusal").get_data(as_text=True)
-    assert "Last lawful day to send the notice" in page and "Appendix 2 item 9" in page
+    assert "The notice must be sent by" in page and "Appendix 2 item 9" in page
     assert send_notice(client, case_id).status_code == 302
     with app.app_context():
         case = db.session.get(Application, case_id)
@@ -280,3 +280,33 @@ def test_the_applicant_attaches_documents_to_its_position_and_the_clerk_sees_the
     auth.logout()
     auth.login("clerk")
     assert "backup-lease.pdf" in client.get(f"/staff/cases/{case_id}/hearing-record").get_data(as_text=True)
+
+
+def test_the_notice_is_in_time_until_1830_of_its_last_day_and_an_evening_notice_counts_next_day(app):
+    """п.10 compares moments: the notice's term ends at 18:30 Almaty of its last day; a notice sent after
+    18:30 counts on the next working day (Appendix 2 item 7), and the hearing's 2 days count from there."""
+    from datetime import datetime, time
+
+    from portal.calendar_admin.services import current_calendar
+
+    case_id = case_with_grounds(app, "applicant")
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        latest = next(d for d in case.deadlines if d.code == "hearing_notice")
+        assert latest.due_at == datetime.combine(latest.due_date, time(18, 30), tzinfo=ALMATY)
+        assert hearings.notice_terms(case, latest.due_at)["in_time"]
+        assert not hearings.notice_terms(case, latest.due_at + timedelta(seconds=1))["in_time"]
+        calendar = current_calendar()
+        evening = datetime.combine(calendar.subtract_workdays(latest.due_date, 1), time(19, 0), tzinfo=ALMATY)
+        assert hearings.notice_terms(case, evening)["window"][0] == calendar.add_workdays(latest.due_date, 1)
+        hearings.send_preliminary_refusal(case, clerk, method="in_person", place="Астана, каб. 301",
+                                          expected_version=case.version, now=evening)
+        db.session.commit()
+        rows = {d.code: d for d in case.deadlines}
+        assert rows["hearing_notice"].state == "met"
+        assert rows["hearing"].starts_on == latest.due_date  # the notice counts on the next working day
+        assert rows["hearing"].due_date == calendar.add_workdays(latest.due_date, 2)
+        assert rows["hearing"].due_at == datetime.combine(rows["hearing"].due_date, time(18, 30), tzinfo=ALMATY)
+        first_slot = db.session.scalar(db.select(db.func.min(HearingSlot.starts_at)).filter_by(clerk_id=clerk.id))
+        assert first_slot.astimezone(ALMATY).date() >= calendar.add_workdays(latest.due_date, 1)

@@ -141,8 +141,23 @@ def test_explain_registration():
     assert CAL.explain_registration(at("2025-03-11 10:00")) == []
 
 
-def test_end_of_day():
+def test_end_of_day_is_the_end_of_the_providers_working_day():
+    # A term of the provider ends when its working day ends (Appendix 2 item 7), not at midnight.
     end = CAL.end_of_day(d("2025-03-28"))
     assert end.utcoffset() == timedelta(hours=5)
-    assert end.time() == time(23, 59, 59, 999999)
-    assert end + timedelta(microseconds=1) == at("2025-03-29 00:00")
+    assert end.time() == time(18, 30)
+    assert end == at("2025-03-28 18:30") == at("2025-03-28 13:30", timezone.utc)
+
+
+@pytest.mark.parametrize("done, counts_on", [
+    ("2025-03-11 18:30", "2025-03-11"),     # at the end of the working day: still that day
+    ("2025-03-11 18:30:00.000001", "2025-03-12"),  # a moment later: the next working day
+    ("2025-03-07 19:00", "2025-03-11"),     # Friday evening before 8 and 10 March off
+    ("2025-03-15 11:00", "2025-03-17"),     # a Saturday
+])
+def test_an_act_after_working_hours_counts_on_the_next_working_day(done, counts_on):
+    assert CAL.act_day(at(done)) == d(counts_on)
+    # the same rule as a receipt (Appendix 2 item 7), and in time exactly when done by the day's end
+    assert CAL.act_day(at(done)) == CAL.registration_date(at(done))
+    if CAL.is_workday(at(done).date()):
+        assert (at(done) <= CAL.end_of_day(at(done).date())) == (CAL.act_day(at(done)) == at(done).date())

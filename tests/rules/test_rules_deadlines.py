@@ -1,10 +1,10 @@
 """Deadlines of each procedure, counted over real holidays."""
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import pytest
 
 from rules.calendar import ALMATY, WorkingCalendar
-from rules.deadlines import PROCEDURES, explain, hearing_deadline, plan, validity_end
+from rules.deadlines import PROCEDURES, auto_forward_at, explain, hearing_deadline, plan, validity_end
 from rules.law import load_seed_versions
 
 CAL = WorkingCalendar()
@@ -57,6 +57,32 @@ def test_complaints():
     assert p["complaint_authority"].paragraph == "п. 19"
 
 
+@pytest.mark.parametrize("received", ["2025-03-14 19:00", "2025-03-15 12:00"])
+def test_complaint_forwarding_counts_from_arrival_not_registration(received):
+    # п. 17 «со дня поступления жалобы»: the calendar day it arrived (Fri evening, Saturday), whatever the hour;
+    # п. 18 counts from registration (Mon 17 March). Forwarding: Mon, Tue, Wed; review: 18-20, 26, 27 (Nauryz).
+    p = plan("complaint-provider", datetime.fromisoformat(received).replace(tzinfo=ALMATY), CAL, LAW)
+    arrived = d(received[:10])
+    assert due(p) == {"registration": "2025-03-17", "complaint_forward": "2025-03-19",
+                      "complaint_provider": "2025-03-27"}
+    assert p["complaint_forward"].starts_from == ("receipt", arrived)
+    assert p["complaint_provider"].starts_from == ("registration", d("2025-03-17"))
+    assert CAL.add_workdays(p["registration"].due_date, 3) == d("2025-03-20")  # what registration would give
+    first_line = explain(p["complaint_forward"])[0]
+    assert first_line.startswith(f"Counting 3 working days from receipt ({arrived:%a %d.%m.%Y})")
+
+
+def test_terms_of_the_provider_end_at_1830_almaty():
+    p = plan("complaint-provider", datetime(2025, 3, 14, 19, 0, tzinfo=ALMATY), CAL, LAW)
+    assert {x.due_at.astimezone(ALMATY).time() for x in p.values()} == {time(18, 30)}
+    assert p["complaint_forward"].due_at == datetime(2025, 3, 19, 18, 30, tzinfo=ALMATY)
+    assert explain(p["complaint_forward"])[-1] == ("complaint_forward: Wed 19.03.2025, ends 18:30:00 Asia/Almaty "
+                                                   "(п. 17).")
+    # the sweeper forwards inside the term, on its last day
+    assert auto_forward_at(d("2025-03-19")) == datetime(2025, 3, 19, 17, 0, tzinfo=ALMATY)
+    assert p["complaint_forward"].due_at - auto_forward_at(p["complaint_forward"].due_date) > datetime.resolution
+
+
 @pytest.mark.parametrize("procedure, service", [("accreditation", "service"), ("reissue", "service_reissue")])
 @pytest.mark.parametrize("received", ["2025-01-03 10:00", "2025-03-19 18:45", "2026-05-06 08:00", "2026-12-11 12:00"])
 def test_notice_leaves_three_working_days_and_hearing_fits(procedure, service, received):
@@ -74,8 +100,9 @@ def test_hearing_recomputed_from_the_actual_notice():
 
 
 @pytest.mark.parametrize("issued, last_day", [
-    ("2025-03-10", "2026-03-09"), ("2024-02-29", "2025-02-28"), ("2025-12-31", "2026-12-30"),
-    ("2025-01-01", "2025-12-31"),
+    # п. 3: one year, ending on the same month and day of the next year; no such day -> the month's last
+    ("2025-03-10", "2026-03-10"), ("2024-02-29", "2025-02-28"), ("2025-12-31", "2026-12-31"),
+    ("2025-01-01", "2026-01-01"), ("2028-02-29", "2029-02-28"), ("2027-02-28", "2028-02-28"),
 ])
 def test_validity(issued, last_day):
     assert validity_end(d(issued)) == d(last_day)
