@@ -35,6 +35,8 @@
 | RATELIMIT_STORAGE_URI | memory://                      | where the counters live; memory:// is per worker process, so production points all workers at one store (redis://host:6379/0) |
 | LOGIN_RATE_LIMIT | 5 per minute; 20 per hour           | failed log-ins per username and client address |
 | LOGIN_ADDRESS_RATE_LIMIT | 30 per minute; 200 per hour | failed log-ins (password and EDS), and new EDS log-in challenges, per client address |
+| ACCOUNT_LOGIN_FAILURES | 10 per 15 minutes             | failed password log-ins per account from any address, counted in the database (every worker): then that account's password log-in pauses until the oldest leaves the window; a successful log-in clears them |
+| VERIFY_RATE_LIMIT | 30 per minute                      | public checks (/verify with a document, /verify/number with a number) per client address |
 """
 from __future__ import annotations
 
@@ -93,6 +95,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "5 per minute; 20 per hour"),
         "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("LOGIN_ADDRESS_RATE_LIMIT", "30 per minute; 200 per hour"),
+        # Per account alone, in the database, so every worker counts together (RATELIMIT_ENABLED switches it too).
+        "ACCOUNT_LOGIN_FAILURES": os.environ.get("ACCOUNT_LOGIN_FAILURES", "10 per 15 minutes"),
+        "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "PAGE_SIZE": 25,
         # How many reverse proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),

@@ -1,7 +1,7 @@
 """Organisations (legal entities with a BIN) and the people who use the portal."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,3 +70,19 @@ class User(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role != APPLICANT
+
+
+class LoginFailure(db.Model):
+    """One failed password log-in for an account name: counted per account by every worker (security.py).
+
+    The name is kept as a hash of what was typed (lower case, trimmed): it may be megabytes long, and a
+    name that is no account is counted the same, so the answers do not tell which accounts exist. Rows
+    older than the window are deleted as new ones come.
+    """
+
+    __tablename__ = "login_failure"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(String(64))
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+
+    __table_args__ = (Index("ix_login_failure_account_at", "account", "at"),)

@@ -1,11 +1,15 @@
 """Authentication and the signed-in person: by password, or by EDS (a signed one-time challenge)."""
 from __future__ import annotations
 
-from flask import g, session
+from datetime import datetime, timedelta
+
+from flask import current_app, g, session
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import APPLICANT, Organization, User
-from portal.core.security import SESSION_EPOCH, note_new_challenge, start_session
+from portal.accounts.models import APPLICANT, LoginFailure, Organization, User
+from portal.core.clock import now_utc
+from portal.core.security import (SESSION_EPOCH, account_failure_limit, account_key, note_new_challenge,
+                                  start_session)
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.services import SignatureRefused
@@ -45,6 +49,44 @@ def load_current_user() -> None:
         session.clear()  # deactivated, or signed out since this cookie was issued
         user = None
     g.user = user
+
+
+# --- failed log-ins per account (every worker: the database) ----------------------------------
+
+def login_paused_until(username: str) -> datetime | None:
+    """When the password log-in of this account name may be tried again; None when it may be now.
+
+    Paused once ACCOUNT_LOGIN_FAILURES failures lie within the window, until the oldest of them leaves it.
+    """
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return None
+    amount, window = account_failure_limit()
+    now = now_utc()
+    recent = db.session.scalars(
+        db.select(LoginFailure.at).filter(LoginFailure.account == account_key(username), LoginFailure.at > now - window)
+        .order_by(LoginFailure.at.desc()).limit(amount)).all()
+    if len(recent) < amount:
+        return None
+    return min(recent) + window
+
+
+def note_failed_login(username: str) -> None:
+    """Count a failed password log-in for this account name, and forget failures older than the window."""
+    if not current_app.config["RATELIMIT_ENABLED"]:
+        return
+    _amount, window = account_failure_limit()
+    now = now_utc()
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.at <= now - window))
+    db.session.add(LoginFailure(account=account_key(username), at=now))
+
+
+def clear_failed_logins(username: str) -> None:
+    """The account's owner has signed in: their earlier typing mistakes no longer count."""
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.account == account_key(username)))
+
+
+def retry_after_seconds(until: datetime) -> int:
+    return max(1, int((until - now_utc()) / timedelta(seconds=1)) + 1)
 
 
 # --- log-in with EDS -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, make_response, redirect, render_template, request, url_for
@@ -49,13 +50,32 @@ def _safe_next(target: str | None) -> str | None:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        # Per account, from any address and any worker (portal/core/security.py): not even the right password
+        # is checked while the account's log-in is paused.
+        paused_until = services.login_paused_until(form.username.data)
+        if paused_until is not None:
+            return _login_paused(paused_until)
         user = services.authenticate(form.username.data, form.password.data)
         if user is not None:
+            services.clear_failed_logins(form.username.data)
+            db.session.commit()
             services.log_in(user)
             return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        services.note_failed_login(form.username.data)
+        db.session.commit()
         form.password.errors.append(_("Wrong username or password."))
     status = 422 if form.errors else 200
     return render_template("accounts/login.html", form=form), status
+
+
+def _login_paused(until):
+    """The 429 page of a paused account: until when (the next full minute, Almaty time), and Retry-After."""
+    shown = until.replace(second=0, microsecond=0)
+    if shown < until:
+        shown += timedelta(minutes=1)
+    response = make_response(render_template("errors.html", code=429, paused_until=shown), 429)
+    response.headers["Retry-After"] = str(services.retry_after_seconds(until))
+    return response
 
 
 @bp.route("/login/eds", methods=["GET", "POST"])

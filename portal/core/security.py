@@ -11,6 +11,21 @@ each worker process (so N workers allow up to N times the limit); production poi
 store shared by the workers (redis://…). Behind nginx the client address is the one ProxyFix
 takes from X-Forwarded-For (TRUSTED_PROXIES).
 
+Failed password log-ins are also counted per account alone, from whatever address, in the
+database (login_failure, portal/accounts/services.py), so every worker and every host sees the
+same count even with memory:// counters: after ACCOUNT_LOGIN_FAILURES failures within its
+window, the password log-in of that account is paused (a 429 page saying until when), for every
+address, until the oldest of them leaves the window. Refused attempts add nothing, so the pause
+ends when it says. A successful log-in clears the account's failures (the owner who mistyped a
+few times starts afresh; a guesser cannot log in, so cannot clear them). Anyone can pause an
+account this way: that is the price of an account-wide limit; the EDS log-in is not paused.
+Under concurrent attempts a few more than the limit may get through (each worker checks, then
+writes); the per-address limits bound that.
+
+The public checks (/verify, a signed document, and /verify/number, a decision's number) are
+limited per client address together (VERIFY_RATE_LIMIT): each costs a signature check or a
+look-up, and the numbers must not be walked. Showing the empty forms is not counted.
+
 The EDS log-in's challenges are counted per client address too, with the same
 LOGIN_ADDRESS_RATE_LIMIT in a scope of their own: each new challenge is a row, and a visitor
 without a session cookie gets a new one on every request; a browser shown its still-open
@@ -35,11 +50,13 @@ Ids in URLs (`<int:…>`) are limited to what an INTEGER column holds, so a huge
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, make_response, redirect, request, session, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from limits import parse as parse_limit
 from werkzeug.routing import IntegerConverter, ValidationError
 
 from portal.core.clock import now_utc
@@ -61,9 +78,19 @@ POLLING_ELEMENTS = frozenset({"case-status"})
 # --- rate limits of the log-in -------------------------------------------------------------
 
 def _account_and_address() -> str:
+    return f"{get_remote_address()}/{account_key(request.form.get('username'))[:32]}"
+
+
+def account_key(username: str | None) -> str:
+    """What a typed username is counted under: its hash, whatever its case and surrounding spaces."""
     # Hashed: the username is whatever an attacker typed, possibly megabytes of it.
-    username = (request.form.get("username") or "").strip().lower()
-    return f"{get_remote_address()}/{hashlib.sha256(username.encode('utf-8', 'replace')).hexdigest()[:32]}"
+    return hashlib.sha256((username or "").strip().lower().encode("utf-8", "replace")).hexdigest()
+
+
+def account_failure_limit() -> tuple[int, timedelta]:
+    """ACCOUNT_LOGIN_FAILURES ("10 per 15 minutes"): how many failed log-ins of one account, within what window."""
+    item = parse_limit(current_app.config["ACCOUNT_LOGIN_FAILURES"])
+    return item.amount, timedelta(seconds=item.get_expiry())
 
 
 def _failed(response) -> bool:
@@ -95,6 +122,16 @@ def limit_eds_challenges(view):
     """The limit of new EDS log-in challenges per address: only a request that issued one counts."""
     return limiter.shared_limit(_address_limit, scope="eds-challenge", key_func=get_remote_address,
                                 deduct_when=_issued_challenge)(view)
+
+
+def limit_verify(view):
+    """The limit of the public checks per address; the empty form (no document, no number) is not counted."""
+    return limiter.shared_limit(lambda: current_app.config["VERIFY_RATE_LIMIT"], scope="verify",
+                                key_func=get_remote_address, exempt_when=_not_a_check)(view)
+
+
+def _not_a_check() -> bool:
+    return request.method == "GET" and not request.args.get("number")
 
 
 def note_new_challenge() -> None:

@@ -8,8 +8,11 @@ from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, 
 from portal.applications.access import case_changed, case_or_404
 from portal.core.concurrency import version_from
 from portal.core.i18n import gettext as _
+from portal.core.pdf import render_pdf
 from portal.core.permissions import public, roles_required
-from portal.decisions import services
+from portal.core.security import limit_verify
+from portal.core.urls import external_url
+from portal.decisions import services, wording
 from portal.decisions.models import Decision
 from portal.decisions.stamp import qr_code, stamp
 from portal.extensions import db
@@ -19,6 +22,8 @@ from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("decisions", __name__)
+bp.add_app_template_global(external_url, "external_url")  # links printed on acts: PORTAL_URL, never the Host header
+wording.register(bp)  # the fixed wording of the forms of Appendices 1, 3, 4 (rules/data/forms)
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)
@@ -30,6 +35,9 @@ def draft(application_id: int):
         flash(_("The decision is drafted and waits for the signatory."), "success")
     except (WrongStage, StaleDataError):
         return case_changed(application_id)
+    except services.CertificateRefused as exc:
+        db.session.rollback()
+        flash(str(exc.sentence), "error")
     return redirect(url_for("applications.case", application_id=application_id))
 
 
@@ -110,7 +118,7 @@ def show(application_id: int):
 
 
 def _check_url(number: str) -> str:
-    return url_for("decisions.by_number", number=number, _external=True)
+    return external_url("decisions.by_number", number=number)
 
 
 def _stamp(decision: Decision) -> dict | None:
@@ -122,14 +130,12 @@ def _stamp(decision: Decision) -> dict | None:
 @roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
 def pdf(application_id: int):
     """The printable rendition in the reader's language; the signed XML remains the legal document."""
-    from weasyprint import HTML
-
     decision = services.decision_of(case_or_404(application_id))
     if decision is None or decision.status != "signed":
         abort(404)
     html = render_template("decisions/pdf.html", decision=decision, eds=_stamp(decision),
                            qr=qr_code(_check_url(decision.number)))
-    body = HTML(string=html, base_url=request.url_root).write_pdf()
+    body = render_pdf(html)
     response = make_response(body)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{decision.number}.pdf"'
@@ -149,6 +155,7 @@ def document(application_id: int):
 
 
 @bp.route("/verify/number")
+@limit_verify
 @public
 def by_number():
     """Anyone enters the registration number of a decision (or of the authority's decision on a complaint):

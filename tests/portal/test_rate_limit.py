@@ -121,7 +121,8 @@ def test_the_limits_can_be_switched_off(app):
 
 
 @pytest.mark.parametrize("setting", ["LOGIN_RATE_LIMIT", "LOGIN_ADDRESS_RATE_LIMIT", "RATELIMIT_STORAGE_URI",
-                                     "SESSION_IDLE_MINUTES", "RATELIMIT_ENABLED"])
+                                     "SESSION_IDLE_MINUTES", "RATELIMIT_ENABLED", "ACCOUNT_LOGIN_FAILURES",
+                                     "VERIFY_RATE_LIMIT"])
 def test_every_setting_is_documented_in_the_config_table(setting):
     import portal.config
 
