@@ -1,11 +1,11 @@
 """Forms of the complaint, the provider's steps and the authority's decision."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
-from wtforms import HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
 
 from portal.complaints.models import (NOT_CONSIDERED, PARTLY_SATISFIED, REFUSED, SATISFIED, TO_AUTHORITY,
                                       TO_PROVIDER)
-from portal.complaints.services import MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
+from portal.complaints.services import FULLY_SATISFIES_UNCONFIRMED, MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
 from portal.core.forms import LocalDateField, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
 
@@ -30,27 +30,22 @@ class ComplaintForm(FlaskForm):
 
 
 class FavourableActForm(FlaskForm):
-    """п.17: the act that fully satisfies the complaint."""
+    """п.17, APPK art. 91(4): the act that fully satisfies the complaint, confirmed as such by the supervisor."""
 
     version = HiddenField()
     act = TextAreaField(_l("The favourable act: its number, date and what it does"),
                         validators=[Required(), max_length(MAX_TEXT)])
+    fully_satisfies = BooleanField(_l("I confirm that this act satisfies every demand of the complaint in full"))
+
+    def validate_fully_satisfies(self, field):
+        if not field.data:
+            raise ValidationError(FULLY_SATISFIES_UNCONFIRMED)
 
 
 class ForwardForm(FlaskForm):
     """п.17: forward the complaint with the administrative case."""
 
     version = HiddenField()
-
-
-class ProviderDecisionForm(FlaskForm):
-    """п.18: the provider's own decision on the complaint."""
-
-    version = HiddenField()
-    outcome = RadioField(_l("Decision"), choices=[
-        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Not satisfied"))],
-        validators=[Required()])
-    reasons = TextAreaField(_l("Reasons"), validators=[Required(), max_length(MAX_TEXT)])
 
 
 class AuthorityDecisionForm(FlaskForm):
@@ -75,6 +70,13 @@ class AuthorityDecisionForm(FlaskForm):
     def validate_remedy_due(self, field):
         if self._remedy_needed() and field.data is None and not field.errors:
             raise ValidationError(REMEDY_DUE_MISSING)
+
+
+class OrderCarriedOutForm(FlaskForm):
+    """The provider records that it carried out the authority's order, and what it did."""
+
+    version = HiddenField()
+    note = TextAreaField(_l("What was done to carry out the order"), validators=[Required(), max_length(MAX_TEXT)])
 
 
 class ComplaintQueueForm(FlaskForm):

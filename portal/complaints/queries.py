@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.complaints.models import (
     AT_AUTHORITY,
     AT_PROVIDER,
+    AUTHORITY_ORDER,
     DECIDED,
     TO_PROVIDER,
     Complaint,
@@ -17,18 +18,26 @@ from portal.core.pagination import paginate
 from portal.deadlines.models import MISSED, OPEN, Deadline
 from portal.extensions import db
 
-# The terms each holder answers for.
-TERMS = {"provider": ("complaint_forward", "complaint_provider"), "authority": ("complaint_authority",)}
+# The terms each holder answers for: the provider also carries out the authority's orders (AUTHORITY_ORDER).
+TERMS = {"provider": ("complaint_forward", "complaint_provider", AUTHORITY_ORDER), "authority": ("complaint_authority",)}
+
+
+def _order_pending():
+    """The authority ordered the provider to act and it has not recorded doing so (models.Complaint.order_pending)."""
+    return and_(Complaint.decided_by == "authority", Complaint.remedy != "", Complaint.remedy_done_at.is_(None))
 
 
 def _in_queue(holder: str):
     if holder == "provider":
-        return Complaint.addressee == TO_PROVIDER
+        # Its own complaints, and any complaint whose decision orders it to act (whoever it was addressed to).
+        return or_(Complaint.addressee == TO_PROVIDER, and_(Complaint.decided_by == "authority", Complaint.remedy != ""))
     return Complaint.authority_registered_on.is_not(None)
 
 
 def _open_status(holder: str):
-    return Complaint.status == (AT_PROVIDER if holder == "provider" else AT_AUTHORITY)
+    if holder == "provider":
+        return or_(Complaint.status == AT_PROVIDER, _order_pending())
+    return Complaint.status == AT_AUTHORITY
 
 
 def _late(holder: str, now: datetime):

@@ -16,9 +16,9 @@ from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
 from portal.applications.models import DRAFT, Application
 from portal.calendar_admin.services import current_calendar
 from portal.complaints import complaint_xml
-from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUTHORITY_OUTCOMES, DECIDED, DECISION,
-                                      FAVOURABLE_ACT, INACTION, ACTION, NOT_CONSIDERED, PARTLY_SATISFIED,
-                                      PROVIDER_OUTCOMES, SATISFIED, TO_AUTHORITY, Complaint)
+from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUTHORITY_ORDER, AUTHORITY_OUTCOMES,
+                                      DECIDED, DECISION, FAVOURABLE_ACT, INACTION, ACTION, NOT_CONSIDERED,
+                                      PARTLY_SATISFIED, SATISFIED, TO_AUTHORITY, Complaint)
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
 from portal.core.i18n import lazy_gettext as _l
@@ -49,6 +49,8 @@ class InvalidComplaint(Exception):
 REMEDY_MISSING = _l("Write what the provider must do.")
 REMEDY_DUE_MISSING = _l("Set the day by which the provider must do it.")
 REMEDY_DUE_PAST = _l("The day must be after today.")
+FULLY_SATISFIES_UNCONFIRMED = _l("Confirm that the act satisfies every demand of the complaint in full; otherwise "
+                                 "forward the complaint with the case.")
 
 
 class ForwardTermOver(WrongStage):
@@ -249,6 +251,10 @@ def _open_deadlines(complaint: Complaint, procedure: str, received_at: datetime,
     _law_record, law = law_in_force(registered_on)
     planned = rules_deadlines.plan(procedure, received_at, current_calendar(), law, registered_on=registered_on)
     for item in planned.values():
+        if item.id == "complaint_provider":
+            # п.18's review is the reviewing body's, counted from its registration there (models.py): with the
+            # provider only the 3 WD of п.17 run, so no term is opened that the provider may not meet.
+            continue
         _add_deadline(complaint, item, met=item.id == "registration", met_at=received_at)
 
 
@@ -281,8 +287,11 @@ def _end_deadline(complaint: Complaint, code: str, now: datetime, met: bool) -> 
 # --- the provider (п.17, п.18) ---------------------------------------------------------------
 
 def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_version: int | None,
-                         now: datetime | None = None) -> None:
-    """п.17 second paragraph: an act fully satisfying the complaint within 3 WD; it then closes as satisfied."""
+                         now: datetime | None = None, fully_satisfies: bool = False) -> None:
+    """п.17 second paragraph, APPK art. 91(4): within 3 WD of its arrival, an act that FULLY satisfies every demand
+    of the complaint; the complaint then closes as satisfied by it. The supervisor confirms `fully_satisfies`:
+    an act that satisfies only part of it does not keep the complaint, which must be forwarded.
+    """
     now = now or now_utc()
     check_version(complaint, expected_version)
     if complaint.status != AT_PROVIDER:
@@ -290,12 +299,18 @@ def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_ve
     forward_term = complaint.deadline("complaint_forward")
     if forward_term is not None and now > forward_term.due_at:
         raise ForwardTermOver()
+    errors = {}
     if not (act or "").strip():
-        raise InvalidComplaint({"act": _l("Describe the favourable act and what it does.")})
+        errors["act"] = _l("Describe the favourable act and what it does.")
+    if not fully_satisfies:
+        errors["fully_satisfies"] = FULLY_SATISFIES_UNCONFIRMED
+    if errors:
+        raise InvalidComplaint(errors)
     _decide(complaint, supervisor, FAVOURABLE_ACT, "provider", act.strip(), now)
     _end_deadline(complaint, "complaint_forward", now, met=True)
-    _end_deadline(complaint, "complaint_provider", now, met=True)
-    events.record(complaint.application, "complaint.favourable_act", actor=supervisor, complaint=complaint.number)
+    _end_deadline(complaint, "complaint_provider", now, met=True)  # complaints filed before issue 14 have it
+    events.record(complaint.application, "complaint.favourable_act", actor=supervisor, complaint=complaint.number,
+                  fully_satisfies=True)
     notifications.complaint_decided(complaint)
 
 
@@ -318,34 +333,13 @@ def forward(complaint: Complaint, actor=None, now: datetime | None = None, expec
     _end_deadline(complaint, "complaint_forward", now, met=True)
     _end_deadline(complaint, "complaint_provider", now, met=False)
     _law_record, law = law_in_force(registered_on)
-    planned = rules_deadlines.plan("complaint-authority", now, current_calendar(), law, registered_on=registered_on)
+    # The reviewing body decides a complaint addressed to the provider within п.18's 5 WD of its registration there.
+    planned = rules_deadlines.plan("complaint-forwarded", now, current_calendar(), law, registered_on=registered_on)
     _add_deadline(complaint, planned["complaint_authority"])
     events.record(complaint.application, "complaint.forwarded", actor=actor, at=now, complaint=complaint.number,
                   automatic=actor is None, registered_on=registered_on.isoformat())
     notifications.complaint_forwarded(complaint)
     return True
-
-
-def decide_by_provider(complaint: Complaint, supervisor, outcome: str, reasons: str, expected_version: int | None,
-                       now: datetime | None = None) -> None:
-    """п.18: the provider reviews the complaint itself and decides within 5 WD of its registration."""
-    now = now or now_utc()
-    check_version(complaint, expected_version)
-    if complaint.status != AT_PROVIDER:
-        raise WrongStage()
-    errors = {}
-    if outcome not in PROVIDER_OUTCOMES:
-        errors["outcome"] = _l("Choose the decision.")
-    if not (reasons or "").strip():
-        errors["reasons"] = _l("Give the reasons for the decision.")
-    if errors:
-        raise InvalidComplaint(errors)
-    _decide(complaint, supervisor, outcome, "provider", reasons.strip(), now)
-    _end_deadline(complaint, "complaint_provider", now, met=True)
-    _end_deadline(complaint, "complaint_forward", now, met=False)
-    events.record(complaint.application, "complaint.decided", actor=supervisor, complaint=complaint.number,
-                  outcome=outcome, by="provider")
-    notifications.complaint_decided(complaint)
 
 
 def _decide(complaint: Complaint, user, outcome: str, by: str, reasons: str, now: datetime) -> None:
@@ -426,13 +420,58 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
     signatures.record(complaint.application, "complaint_decision", signed, report, official)
     events.record(complaint.application, "complaint.decided", actor=official, complaint=complaint.number,
                   outcome=checked["outcome"], by="authority", decision=complaint.decision_number)
+    if checked["remedy"]:
+        _open_order(complaint, now)
     notifications.complaint_decided(complaint)
+
+
+# --- the authority's order binds the provider (п.19; Law on state services art. 25) ------------
+
+def _open_order(complaint: Complaint, now: datetime) -> Deadline:
+    """The provider's term to carry out what the authority ordered, by the day the authority set.
+
+    Not a term of the Rules, so it does not pretend to be one: no working days are counted, its "paragraph" is the
+    authority's decision (its number), and it ends when the provider's working day ends (18:30 Almaty) on the day
+    the order names, or on the next working day when that day is not one (a term whose last day is a day off ends
+    on the next working day, Civil Code of the RK). Escalated by the sweeper like the others.
+    """
+    from portal.deadlines.services import warning_moment
+
+    calendar = current_calendar()
+    due = calendar.next_workday(complaint.remedy_due)
+    decided_on = now.astimezone(ALMATY).date()
+    row = Deadline(application_id=complaint.application_id, complaint=complaint, code=AUTHORITY_ORDER, term=0,
+                   starts_from="authority_decision", starts_on=decided_on, due_date=due,
+                   due_at=calendar.end_of_day(due), paragraph=complaint.decision_number, state=OPEN)
+    row.next_check_at = warning_moment(row)
+    db.session.add(row)
+    events.record(complaint.application, "complaint.order_opened", at=now, complaint=complaint.number,
+                  decision=complaint.decision_number, due=due.isoformat())
+    return row
+
+
+def carry_out_order(complaint: Complaint, actor, note: str, expected_version: int | None,
+                    now: datetime | None = None) -> None:
+    """The provider records that it did what the authority ordered, and what exactly: the order's term closes
+    (met; a late one stays missed, with the moment it was done)."""
+    now = now or now_utc()
+    check_version(complaint, expected_version)
+    if not complaint.order_pending:
+        raise WrongStage()
+    note = (note or "").strip()
+    if not note:
+        raise InvalidComplaint({"note": _l("Write what was done to carry out the order.")})
+    complaint.remedy_done_at, complaint.remedy_done_by_id, complaint.remedy_done_note = now, actor.id, note
+    _end_deadline(complaint, AUTHORITY_ORDER, now, met=True)
+    events.record(complaint.application, "complaint.order_carried_out", actor=actor, at=now,
+                  complaint=complaint.number, decision=complaint.decision_number, note=note)
 
 
 # --- the sweeper's hook ----------------------------------------------------------------------
 
 def auto_forward(deadline: Deadline, now: datetime) -> bool:
-    """п.17: nothing happened in 3 WD, so the sweeper forwards the complaint (once: the effect row guards it)."""
+    """п.17: nothing happened by 17:00 of the last of the 3 WD, so the sweeper forwards the complaint inside the
+    term (rules/escalation.py); once: the effect row guards it."""
     complaint = deadline.complaint
     return complaint is not None and forward(complaint, None, now)
 

@@ -1,22 +1,25 @@
-"""Complaints: the applicant files, the supervisor acts (п.17, п.18), the authority decides (п.19)."""
+"""Complaints: the applicant files, the supervisor acts (п.17), the authority decides (п.18, п.19), the provider
+carries out its order."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
-from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES, SUPERVISOR
+from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SUPERVISOR
 from portal.applications.access import case_or_404
 from portal.complaints import administrative_case as administrative
 from portal.complaints import complaint_xml, queries, services
 from portal.complaints.forms import (AuthorityDecisionForm, ComplaintForm, ComplaintQueueForm, FavourableActForm,
-                                     ForwardForm, ProviderDecisionForm)
-from portal.complaints.models import AT_AUTHORITY, AT_PROVIDER, INACTION, TO_PROVIDER, Complaint
+                                     ForwardForm, OrderCarriedOutForm)
+from portal.complaints.models import ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, INACTION, TO_PROVIDER, Complaint
 from portal.core.clock import now_utc
 from portal.core.concurrency import version_from
 from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
+from portal.core.pdf import render_pdf
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
+from portal.core.urls import external_url
 from portal.deadlines.services import urgency
 from portal.documents.services import UploadRejected
 from portal.extensions import db
@@ -26,6 +29,8 @@ from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("complaints", __name__)
 EVERYONE_ON_CASES = (APPLICANT, *PROVIDER_ROLES, AUTHORITY)
+# Who records that the provider carried out the authority's order.
+ORDER_ROLES = (SUPERVISOR, CLERK)
 
 
 def _complaint_or_404(complaint_id: int) -> Complaint:
@@ -66,7 +71,10 @@ def new(application_id: int):
     subjects = services.subjects_for(application, now)
     if request.method == "GET":
         chosen = services.subject_by_ref(application, request.args.get("subject", ""), now)
-        data = {"submission_key": services.new_submission_key(), "addressee": TO_PROVIDER,
+        # ?addressee=authority: the next step after the provider's act (п.16, п.19), offered on the complaint page.
+        addressee = request.args.get("addressee")
+        data = {"submission_key": services.new_submission_key(),
+                "addressee": addressee if addressee in ADDRESSEES else TO_PROVIDER,
                 "subject": chosen.ref if chosen else None}
         if chosen is not None and chosen.kind == INACTION:
             data["arguments"] = services.inaction_facts(chosen.obj)
@@ -138,12 +146,13 @@ def _show(complaint: Complaint, forms: dict | None = None, status: int = 200):
         "attachments": [d for d in complaint.application.documents if d.code == complaint.attachment_code],
         "act_form": FavourableActForm(formdata=None, data=version),
         "forward_form": ForwardForm(formdata=None, data=version),
-        "provider_form": ProviderDecisionForm(formdata=None, data=version),
+        "order_form": OrderCarriedOutForm(formdata=None, data=version),
         "authority_form": AuthorityDecisionForm(formdata=None, data=version),
         "authority_signed_form": SignedDocumentForm(formdata=None),
         "decision_stamp": _decision_stamp(complaint),
         "can_act_as_provider": g.user.role == SUPERVISOR and complaint.status == AT_PROVIDER,
         "can_decide_as_authority": g.user.role == AUTHORITY and complaint.status == AT_AUTHORITY,
+        "can_carry_out_order": g.user.role in ORDER_ROLES and complaint.order_pending,
         **(forms or {}),
     }
     return render_template("complaints/show.html", **context), status
@@ -156,7 +165,7 @@ def _decision_stamp(complaint: Complaint) -> dict | None:
     if not complaint.decision_number or not complaint.decision_signer:
         return None
     return stamp(complaint.decision_signer,
-                 url_for("decisions.by_number", number=complaint.decision_number, _external=True))
+                 external_url("decisions.by_number", number=complaint.decision_number))
 
 
 @bp.route("/complaints/<int:complaint_id>")
@@ -194,8 +203,9 @@ def _step(complaint_id: int, form, form_key: str, act, done: str, refusals: dict
 @roles_required(SUPERVISOR)
 def favourable_act(complaint_id: int):
     return _step(complaint_id, FavourableActForm(), "act_form",
-                 lambda c, f, version: services.adopt_favourable_act(c, g.user, f.act.data, version),
-                 _("The complaint is satisfied by the favourable act and closed."),
+                 lambda c, f, version: services.adopt_favourable_act(c, g.user, f.act.data, version,
+                                                                     fully_satisfies=f.fully_satisfies.data),
+                 _("The complaint is fully satisfied by the favourable act and closed."),
                  {services.ForwardTermOver: ("act", _("The 3 working days of п.17 are over: the complaint must be "
                                                       "forwarded with the case."))})
 
@@ -216,12 +226,13 @@ def forward(complaint_id: int):
     return redirect(url_for("complaints.show", complaint_id=complaint_id))
 
 
-@bp.route("/complaints/<int:complaint_id>/provider-decision", methods=["POST"])
-@roles_required(SUPERVISOR)
-def provider_decision(complaint_id: int):
-    return _step(complaint_id, ProviderDecisionForm(), "provider_form",
-                 lambda c, f, version: services.decide_by_provider(c, g.user, f.outcome.data, f.reasons.data, version),
-                 _("The decision on the complaint was recorded and sent to the applicant."))
+@bp.route("/complaints/<int:complaint_id>/order-carried-out", methods=["POST"])
+@roles_required(*ORDER_ROLES)
+def order_carried_out(complaint_id: int):
+    """The provider records what it did to carry out the authority's order; the order's term closes."""
+    return _step(complaint_id, OrderCarriedOutForm(), "order_form",
+                 lambda c, f, version: services.carry_out_order(c, g.user, f.note.data, version),
+                 _("Recorded: the order of the quality-control authority is carried out."))
 
 
 def _authority_values(form: AuthorityDecisionForm) -> dict:
@@ -341,12 +352,10 @@ def administrative_case(application_id: int):
 @roles_required(AUTHORITY, SUPERVISOR)
 def archive(application_id: int):
     """The administrative case as one ZIP with a manifest of SHA-256 sums."""
-    from weasyprint import HTML
-
     application = case_or_404(application_id)
     case = administrative.gather(application)
-    log_pdf = HTML(string=render_template("complaints/event_log_pdf.html", case=case, application=application,
-                                          events=case.events), base_url=request.url_root).write_pdf()
+    log_pdf = render_pdf(render_template("complaints/event_log_pdf.html", case=case, application=application,
+                                         events=case.events))
     response = make_response(administrative.build_archive(case, log_pdf))
     response.headers["Content-Type"] = "application/zip"
     response.headers["Content-Disposition"] = f'attachment; filename="case-{application.number}.zip"'

@@ -6,7 +6,7 @@ import io
 import json
 import re
 import zipfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -14,7 +14,7 @@ from portal.accounts.models import User
 from portal.applications import services as applications
 from portal.calendar_admin.services import current_calendar
 from portal.complaints.models import Complaint
-from portal.core.clock import now_utc
+from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import DeadlineEffect
 from portal.events.models import Event
 from portal.extensions import db
@@ -90,8 +90,11 @@ def test_an_applicant_files_a_complaint_and_gets_its_number_and_dates(app, clien
     registered = complaint["registered_on"]
     with app.app_context():
         calendar = current_calendar()
-        assert complaint["terms"]["complaint_forward"][1] == calendar.add_workdays(registered, 3)
-        assert complaint["terms"]["complaint_provider"][1] == calendar.add_workdays(registered, 5)
+        # п.17 counts from the day it arrived, п.18 from its registration
+        arrived = db.session.get(Complaint, complaint["id"]).received_at.astimezone(ALMATY).date()
+        assert complaint["terms"]["complaint_forward"][1] == calendar.add_workdays(arrived, 3)
+        # п.18's 5 WD are the reviewing body's, from its registration there: none runs with the provider (issue 14)
+        assert "complaint_provider" not in complaint["terms"] and registered is not None
     page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert complaint["number"] in page and "Основание 2 не применимо" in page
     assert "Forward the complaint with the case, unless a favourable act" in page
@@ -172,16 +175,17 @@ def test_a_favourable_act_within_three_working_days_closes_the_complaint_as_sati
     queue = client.get("/staff/complaints").get_data(as_text=True)
     assert complaint["number"] in queue
     response = post_form(client, f"/complaints/{complaint['id']}/favourable-act",
-                         {"version": complaint["version"], "act": "Приказ № 12 от сегодняшнего дня: основание 2 снято."},
+                         {"version": complaint["version"], "act": "Приказ № 12 от сегодняшнего дня: основание 2 снято.",
+                          "fully_satisfies": "y"},
                          page=f"/complaints/{complaint['id']}")
     assert response.status_code == 302
     after = complaint_of(app, case_id)
     assert after["status"] == "decided" and after["outcome"] == "favourable_act"
-    assert after["terms"]["complaint_forward"][0] == "met" and after["terms"]["complaint_provider"][0] == "met"
+    assert after["terms"]["complaint_forward"][0] == "met"
     auth.logout()
     auth.login("applicant")
     page = client.get(f"/complaints/{complaint['id']}").get_data(as_text=True)
-    assert "Satisfied by a favourable act of the provider" in page and "Приказ № 12" in page
+    assert "Fully satisfied by a favourable act of the provider" in page and "Приказ № 12" in page
     # The sweeper later has nothing to forward.
     sweep(app, after["terms"]["complaint_forward"][2] + timedelta(days=1))
     assert complaint_of(app, case_id)["status"] == "decided"
@@ -193,7 +197,8 @@ def test_after_three_working_days_a_favourable_act_no_longer_keeps_the_complaint
     monkeypatch.setattr("portal.complaints.services.now_utc", lambda: late)
     auth.login("supervisor")
     response = post_form(client, f"/complaints/{complaint['id']}/favourable-act",
-                         {"version": complaint["version"], "act": "Приказ"}, page=f"/complaints/{complaint['id']}")
+                         {"version": complaint["version"], "act": "Приказ", "fully_satisfies": "y"},
+                         page=f"/complaints/{complaint['id']}")
     assert response.status_code == 422
     assert "must be forwarded with the case" in response.get_data(as_text=True)
     assert complaint_of(app, case_id)["status"] == "at_provider"
@@ -207,10 +212,10 @@ def test_the_sweeper_forwards_a_complaint_left_with_the_provider_once(app, clien
     forwarded = complaint_of(app, case_id)
     assert forwarded["status"] == "at_authority" and forwarded["automatic"]
     assert forwarded["terms"]["complaint_forward"][0] == "missed"  # the provider's breach stays visible
-    assert forwarded["terms"]["complaint_provider"][0] == "closed"
     with app.app_context():
+        # Addressed to the provider: the reviewing body decides within п.18's 5 WD of its registration there.
         registered_there = current_calendar().registration_date(after)
-        assert forwarded["terms"]["complaint_authority"][1] == current_calendar().add_workdays(registered_there, 15)
+        assert forwarded["terms"]["complaint_authority"][1] == current_calendar().add_workdays(registered_there, 5)
     assert sweep(app, after + timedelta(minutes=5)).get("auto_forward") is None
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(DeadlineEffect.id)).filter_by(kind="auto_forward")) == 1
@@ -220,19 +225,29 @@ def test_the_sweeper_forwards_a_complaint_left_with_the_provider_once(app, clien
     assert forwarded["number"] in queue
 
 
-def test_the_provider_decides_a_complaint_itself_with_reasons(app, client, auth):
+def test_the_sweeper_forwards_on_the_last_day_before_the_term_ends_so_it_is_no_breach(app, client, auth):
+    # п.17: the term ends at 18:30 Almaty of its last working day; the sweeper forwards at 17:00 of that day.
     case_id, complaint = filed(app, client, auth)
-    auth.login("supervisor")
-    path = f"/complaints/{complaint['id']}/provider-decision"
-    missing = post_form(client, path, {"version": complaint["version"], "outcome": "refused", "reasons": ""},
-                        page=f"/complaints/{complaint['id']}")
-    assert missing.status_code == 422 and 'id="reasons-error"' in missing.get_data(as_text=True)
-    done = post_form(client, path, {"version": complaint["version"], "outcome": "refused",
-                                    "reasons": "Основание 2 подтверждено актом."}, page=f"/complaints/{complaint['id']}")
-    assert done.status_code == 302
-    after = complaint_of(app, case_id)
-    assert after["outcome"] == "refused" and after["terms"]["complaint_provider"][0] == "met"
-    assert after["terms"]["complaint_forward"][0] == "closed"
+    _state, last_day, due_at = complaint["terms"]["complaint_forward"]
+    assert due_at == datetime.combine(last_day, time(18, 30), tzinfo=ALMATY)
+    five_pm = datetime.combine(last_day, time(17, 0), tzinfo=ALMATY)
+    sweep(app, five_pm - timedelta(days=1))  # the warning; the next look is the forwarding moment
+    with app.app_context():
+        row = db.session.get(Complaint, complaint["id"]).deadline("complaint_forward")
+        assert row.state == "open" and row.next_check_at == five_pm
+    assert sweep(app, five_pm - timedelta(seconds=1)).get("auto_forward") is None
+    assert complaint_of(app, case_id)["status"] == "at_provider"
+    assert sweep(app, five_pm).get("auto_forward") == 1
+    forwarded = complaint_of(app, case_id)
+    assert forwarded["status"] == "at_authority" and forwarded["automatic"]
+    assert forwarded["terms"]["complaint_forward"][0] == "met"  # in time: the forward is not a breach
+    with app.app_context():
+        complaint_row = db.session.get(Complaint, complaint["id"])
+        assert complaint_row.overdue_since is None and complaint_row.forwarded_at == five_pm
+        assert complaint_row.authority_registered_on == last_day  # a working day, before 18:30
+        kinds = set(db.session.scalars(db.select(Event.kind).filter_by(application_id=case_id)))
+        assert "deadline.missed" not in kinds and "complaint.forwarded" in kinds
+    assert sweep(app, due_at + timedelta(minutes=1)).get("mark_missed") is None
 
 
 def test_only_the_supervisor_acts_for_the_provider_and_only_the_authority_decides(app, client, auth):

@@ -43,7 +43,7 @@ EXPECTED = {
     ("POST", "/applications/<int:application_id>/complaints/new.xml"),
     ("GET", "/complaints/<int:complaint_id>"), ("GET", "/complaints/<int:complaint_id>/decision.xml"),
     ("POST", "/complaints/<int:complaint_id>/favourable-act"), ("POST", "/complaints/<int:complaint_id>/forward"),
-    ("POST", "/complaints/<int:complaint_id>/provider-decision"),
+    ("POST", "/complaints/<int:complaint_id>/order-carried-out"),
     ("POST", "/complaints/<int:complaint_id>/authority-decision"),
     ("POST", "/complaints/<int:complaint_id>/authority-decision.xml"),
     ("GET", "/staff/complaints"), ("GET", "/authority/complaints"),
