@@ -109,13 +109,12 @@ def seed_command() -> None:
         click.echo(f"  {role:<11} {username:<11} / {password_for(username)}   ({full_name})")
     pki_dir = Path(current_app.instance_path) / "pki"
     made = ensure_pki(pki_dir)
-    click.echo(f"Development PKI {'created' if made else 'kept'} in {pki_dir}; keys in {pki_dir / 'orgs'}/<BIN>/.")
+    click.echo(f"Development PKI {'created' if made else 'kept'} in {pki_dir}: every demo person's own keys in "
+               f"{pki_dir / 'people'}/<username>/ (RSA: sign.*, auth.*; GOST 34.10-2015: gost/sign.*, gost/auth.*).")
     if Path(current_app.config["TRUST_STORE"]).resolve() != (pki_dir / "trust").resolve():
         click.echo(f"  Note: TRUST_STORE is {current_app.config['TRUST_STORE']}, not this PKI's trust/ folder.")
-    first = ORGANIZATIONS[0]["bin"]
-    click.echo("  Sign without NCALayer: flask --app wsgi pki sign FILE.xml "
-               f"--key {pki_dir}/orgs/{first}/auth.key --cert {pki_dir}/orgs/{first}/auth.pem --out signed.xml"
-               "  (auth.* to sign in, sign.* to sign an application)")
+    click.echo("  Signing: `make run` starts the NCALayer stand-in beside the portal; choose whose key signs on its page, "
+               "http://127.0.0.1:13579/ (NCALAYER_STANDIN_PICK=<username> picks one for you).")
 
 
 @demo_cli.command("scale")
