@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from . import reasoning
 from .engine import RuleError, derive, emit, evaluate, m, ruleset, when_all
 from .law import LawVersion
 
@@ -155,11 +156,17 @@ _APPLICATION_FLAGS = ("consent_personal_data", "consent_secrets")
 _STATE_FLAGS = ("documents_unreliable", "court_ban", "court_deprived_special_right")
 
 
-def _facts(app: dict, state: dict, law: LawVersion) -> tuple[list[dict], dict[str, str]]:
-    """The facts for the ruleset, and what decided each measure (kept out of the facts: no rule reads it)."""
+def _facts(app: dict, state: dict, law: LawVersion, findings: dict) -> tuple[list[dict], dict[str, str]]:
+    """The facts for the ruleset, and what decided each measure (kept out of the facts: no rule reads it).
+
+    A condition the clerk found met or not met (`findings`, with a reason) enters as that finding.
+    """
     facts, decided = [], {}
     for cond in law.conditions:
         value, required, complete, decided_by = _MEASURES[cond.code](app, state, cond.params)
+        if cond.code in findings:
+            value, required, complete = int(findings[cond.code]["status"] == "met"), 1, True
+            decided_by = "the clerk's finding"
         fact = {"t": "measure", "code": cond.code, "required": required, "complete": complete}
         if value is not None:
             fact["value"] = value
@@ -171,28 +178,60 @@ def _facts(app: dict, state: dict, law: LawVersion) -> tuple[list[dict], dict[st
     return facts, decided
 
 
-def assess(application_facts: dict, state_facts: dict, law: LawVersion) -> dict:
-    """Proposed status of each condition of п. 4 and the grounds for refusal found."""
-    facts, decided = _facts(application_facts, state_facts, law)
+# What a ground is "because of" when it is a fact, not a condition: the fact's name (rules/reasoning.py).
+_FACT_OF = {"consent_secrets=False": "consent_secrets", "documents_unreliable=True": "documents_unreliable",
+            "court_ban=True": "court_ban", "court_deprived_special_right=True": "court_deprived_special_right",
+            "consent_personal_data=False": "consent_personal_data"}
+
+
+def assess(application_facts: dict, state_facts: dict, law: LawVersion, findings: dict | None = None) -> dict:
+    """Proposed status of each condition of п. 4 and the grounds for refusal found, each with its reasoning.
+
+    findings: the clerk's own finding on conditions, {code: {"status": "met" | "not_met", "reason": text}};
+    the condition then takes that status, its reasoning is the clerk's reason, and "overridden" keeps what
+    the rules had found. Every condition and ground carries "reasoning" {ru, kk, en} written from the facts.
+    """
+    findings = {code: f for code, f in (findings or {}).items()
+                if f.get("status") in ("met", "not_met") and code in {c.code for c in law.conditions}}
+    original = assess(application_facts, state_facts, law)["conditions"] if findings else None
+    facts, decided = _facts(application_facts, state_facts, law, findings)
     out = evaluate("grounds", facts)
     statuses = {o["condition"]: o for o in out if "condition" in o}
     order = [c.code for c in law.conditions]
     if sorted(o["condition"] for o in out if "condition" in o) != sorted(order):
         raise RuleError("every condition must get exactly one status")
-    conditions = [
-        {"code": c.code, "status": statuses[c.code]["status"], "decided_by": decided[c.code],
-         "paragraph": c.paragraph, "text": dict(c.text)}
-        for c in law.conditions
-    ]
+    conditions = []
+    for i, c in enumerate(law.conditions):
+        status = statuses[c.code]["status"]
+        item = {"code": c.code, "status": status, "decided_by": decided[c.code], "paragraph": c.paragraph,
+                "text": dict(c.text)}
+        if c.code in findings:
+            item["reasoning"] = reasoning.same_in_all(findings[c.code].get("reason", "").strip())
+            item["overridden"] = {"from": original[i]["status"], "reason": findings[c.code].get("reason", "").strip()}
+        else:
+            item["reasoning"] = reasoning.condition(c.code, status, application_facts, state_facts, law.code, normalise)
+        conditions.append(item)
+    by_code = {c["code"]: c for c in conditions}
     because: dict[int, list[str]] = {}
     for o in out:
         if "ground" in o:
             because.setdefault(o["ground"], []).append(o["because"])
     for reasons in because.values():  # conditions in the order of п. 4, then facts
         reasons.sort(key=lambda r: (order.index(r) if r in order else len(order), r))
+
+    def reasoned(reasons: list[str]) -> dict[str, str]:
+        parts = [by_code[r]["reasoning"] if r in by_code else reasoning.fact(_FACT_OF[r], law.code) for r in reasons]
+        return {lang: " ".join(p[lang] for p in parts) for lang in parts[0]}
+
     grounds = [
-        {"number": g.number, "text": dict(g.text), "paragraph": g.paragraph, "because": because[g.number]}
+        {"number": g.number, "text": dict(g.text), "paragraph": g.paragraph, "because": because[g.number],
+         "reasoning": reasoned(because[g.number])}
         for g in law.grounds
         if g.number in because
     ]
     return {"conditions": conditions, "grounds": grounds}
+
+
+def not_met_by_a_fact(conditions: list[dict]) -> list[dict]:
+    """The conditions not met by a stated fact (unknown or not met): no certificate while there is one (п.4)."""
+    return [c for c in conditions if c.get("status") != "met"]

@@ -244,15 +244,19 @@ def submit(application_id: int):
             except SignatureRefused as exc:
                 db.session.rollback()
                 signed.refuse(sentence(exc.key, **exc.params))
+            except services.ReissueRefused as exc:  # another re-issuance of the certificate got in first (п.12)
+                db.session.rollback()
+                problems = [exc.sentence]
             else:
                 if submitted:
                     db.session.commit()
                     flash(_("Your application has been accepted and registered."), "success")
                 return redirect(url_for("applications.case", application_id=application_id))
-    status = 422 if form.errors or signed.errors else 200
+    status = 422 if form.errors or signed.errors or (problems and request.method == "POST") else 200
     return render_template("applications/submit.html", application=application, form=form, signed=signed,
                            signature_required=services.signature_required(application), missing=missing,
-                           problems=problems), status
+                           problems=problems, reissue_warning=services.reissue_warning(application)
+                           if application.route == CHANCELLERY else None), status
 
 
 @bp.route("/applications/<int:application_id>/application.xml")

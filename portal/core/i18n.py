@@ -59,22 +59,22 @@ def localized(texts: dict | None) -> str:
 # rendered in the reader's language; anything unrecognised is shown as written.
 _CITE_PATTERNS = [
     (re.compile(r"^п\. (\d+) пп\. (\d+)\)$"),
-     {"ru": "п. {0} пп. {1})", "kk": "{0}-т. {1}) тт.", "en": "para. {0}({1})"}),
+     {"ru": "п. {0} пп. {1})", "kk": "{0}-тармақтың {1}) тармақшасы", "en": "para. {0}({1})"}),
     (re.compile(r"^п\. (\d+), second paragraph$"),
-     {"ru": "п. {0}, часть вторая", "kk": "{0}-т. екінші бөлігі", "en": "para. {0}, second paragraph"}),
-    (re.compile(r"^п\. (\d+)$"), {"ru": "п. {0}", "kk": "{0}-т.", "en": "para. {0}"}),
+     {"ru": "п. {0}, часть вторая", "kk": "{0}-тармақтың екінші бөлігі", "en": "para. {0}, second paragraph"}),
+    (re.compile(r"^п\. (\d+)$"), {"ru": "п. {0}", "kk": "{0}-тармақ", "en": "para. {0}"}),
     (re.compile(r"^Appendix (\d+) item (\d+) sub-item (\d+) \(second\)$"),
-     {"ru": "прил. {0} п. {1} пп. {2}) (второй)", "kk": "{0}-қосымша {1}-т. {2}) тт. (екінші)",
+     {"ru": "прил. {0} п. {1} пп. {2}) (второй)", "kk": "{0}-қосымшаның {1}-тармағының {2}) тармақшасы (екінші)",
       "en": "Appendix {0} item {1} sub-item {2} (second)"}),
     (re.compile(r"^Appendix (\d+) item (\d+) sub-item (\d+)$"),
-     {"ru": "прил. {0} п. {1} пп. {2})", "kk": "{0}-қосымша {1}-т. {2}) тт.", "en": "Appendix {0} item {1} sub-item {2}"}),
-    (re.compile(r"^Appendix (\d+) item (\d+)$"), {"ru": "прил. {0} п. {1}", "kk": "{0}-қосымша {1}-т.", "en": "Appendix {0} item {1}"}),
+     {"ru": "прил. {0} п. {1} пп. {2})", "kk": "{0}-қосымшаның {1}-тармағының {2}) тармақшасы", "en": "Appendix {0} item {1} sub-item {2}"}),
+    (re.compile(r"^Appendix (\d+) item (\d+)$"), {"ru": "прил. {0} п. {1}", "kk": "{0}-қосымшаның {1}-тармағы", "en": "Appendix {0} item {1}"}),
     (re.compile(r"^Appendix (\d+)$"), {"ru": "прил. {0}", "kk": "{0}-қосымша", "en": "Appendix {0}"}),
 ]
 
 
 def cite(citation: str | None) -> str:
-    """A citation of the Rules in the current language: "п. 4 пп. 3)" reads "4-т. 3) тт." in Kazakh."""
+    """A citation of the Rules in the current language: "п. 4 пп. 3)" reads "4-тармақтың 3) тармақшасы" in Kazakh."""
     if not citation:
         return ""
     lang = str(get_locale() or "kk")

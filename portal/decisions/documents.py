@@ -34,6 +34,15 @@ def decision_xml(decision) -> bytes:
             sub_element(element, NS, "text", text, lang=lang)
         if ground.get("reason"):
             sub_element(element, NS, "reason", ground["reason"])
+        for lang, text in (ground.get("reasoning") or {}).items():
+            sub_element(element, NS, "reasoning", text, lang=lang)
+        if ground.get("stands"):
+            sub_element(element, NS, "stands", ground["stands"])
     if content.get("hearing"):
-        sub_element(root, NS, "hearing", **content["hearing"])
+        hearing = dict(content["hearing"])
+        position = hearing.pop("position", None)
+        element = sub_element(root, NS, "hearing", **{k: str(v).lower() if isinstance(v, bool) else v
+                                                     for k, v in hearing.items()})
+        if position:
+            sub_element(element, NS, "position", position)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -6,19 +6,24 @@ from types import SimpleNamespace
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, HEARING_HELD,
-                                        REFUSED, Application)
+from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, GROUNDS_FOUND,
+                                        HEARING_HELD, PRELIMINARY_REFUSAL, REFUSED, REGISTERED, REISSUE,
+                                        UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
-from portal.core.concurrency import check_version
+from portal.core.concurrency import check_version, lock_for_update
 from portal.decisions.documents import decision_xml
 from portal.decisions.models import CERTIFICATE, DRAFTED, REFUSAL, SIGNED, Decision
 from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db
-from portal.hearings.services import hearing_record, refusal_of
+from portal.core.i18n import cite, localized
+from portal.core.i18n import lazy_gettext as _l
+from portal.hearings.services import hearing_record, open_conditions, refusal_of
 from portal.notifications import hooks as notifications
-from portal.register.queries import certificate_being_reissued
+from portal.register.queries import (certificate_being_reissued, certificate_number, claim_holder, is_replaced,
+                                     reissue_ground, reissue_obstacle)
 from portal.review.services import WrongStage
 from portal.signatures import services as signatures
 from rules.deadlines import validity_end
@@ -31,8 +36,26 @@ PROVIDER = {
 }
 
 
+# The stages at which a re-issuance that cannot replace its certificate is refused under п.12 (second paragraph).
+REISSUE_REFUSABLE = (REGISTERED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION, PRELIMINARY_REFUSAL, HEARING_HELD)
+
+
+def reissue_refusal_due(application: Application) -> dict | None:
+    """The obstacle (register.queries.reissue_obstacle) for which this re-issuance is to be refused under п.12.
+
+    A paper re-issuance is registered as received (п.7) even when the certificate it names is not the
+    organisation's current one or another re-issuance holds it; the documents then do not allow the re-issuance,
+    and the provider answers with a motivated refusal of further consideration (Appendix 4) citing п.12.
+    """
+    if application.kind != REISSUE or application.status not in REISSUE_REFUSABLE:
+        return None
+    return reissue_obstacle(application)
+
+
 def kind_due(application: Application) -> str | None:
     """Which decision the case calls for: a certificate without grounds, else what the hearing left."""
+    if reissue_refusal_due(application) is not None:
+        return REFUSAL
     if application.status == AWAITING_DECISION:
         return CERTIFICATE
     if application.status == HEARING_HELD:
@@ -45,11 +68,43 @@ def decision_of(application: Application) -> Decision | None:
     return db.session.scalar(select(Decision).filter_by(application_id=application.id))
 
 
+class CertificateRefused(Exception):
+    """п.4: a certificate needs every mandatory condition met by a stated fact; `sentence` names those that are not."""
+
+    def __init__(self, conditions: list[dict]):
+        self.conditions = conditions
+        self.sentence = _l("No certificate can be drafted while conditions of п.4 are not met by a stated fact: "
+                           "%(names)s. Every mandatory condition must rest on a fact.",
+                           names="; ".join(f"{localized(c['text'])} ({cite(c['paragraph'])})" for c in conditions))
+        super().__init__(str(self.sentence))
+
+
+def conditions_without_fact(application: Application) -> list[dict]:
+    """The conditions of п.4 not met by a stated fact: the review's findings, less those the hearing met."""
+    record = hearing_record(application)
+    met_at_hearing = (record.data or {}).get("conditions", {}) if record is not None else {}
+    return [c for c in open_conditions(application) if not met_at_hearing.get(c["code"])]
+
+
+def _hearing_content(application: Application) -> dict | None:
+    """What the hearing brought, for the final refusal: held or not, attended or not, the applicant's position."""
+    refusal, record = refusal_of(application), hearing_record(application)
+    if refusal is None:
+        return None
+    position = (refusal.position or "").strip() or ((record.arguments or "").strip() if record is not None else "")
+    hearing = {"position": position, "waived": refusal.waived_at is not None}
+    if record is not None:
+        hearing.update(held_at=record.held_at.isoformat(), attended=record.applicant_attended)
+    return hearing
+
+
 def draft(application: Application, clerk, expected_version: int | None) -> Decision:
     check_version(application, expected_version)
     kind = kind_due(application)
     if kind is None:
         raise WrongStage()
+    if kind == CERTIFICATE and (missing := conditions_without_fact(application)):
+        raise CertificateRefused(missing)
     main = application.main_complex
     content = {"bin": application.bin, "legal_name": application.legal_name,
                "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
@@ -57,12 +112,21 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
                "head": current_app.config["PROVIDER_HEAD_NAME"]}
     if application.kind == "reissue":
         content["replaces"] = application.reissue_certificate_number
-    if kind == REFUSAL:
+    obstacle = reissue_refusal_due(application) if kind == REFUSAL else None
+    if obstacle is not None:
+        content["grounds"] = [reissue_ground(application, obstacle)]  # п.12: no hearing precedes this refusal
+    elif kind == REFUSAL:
         refusal = refusal_of(application)
-        content["grounds"] = refusal.grounds if refusal else []
         record = hearing_record(application)
-        if record is not None:
-            content["hearing"] = {"held_at": record.held_at.isoformat(), "attended": record.applicant_attended}
+        stands = (record.data or {}).get("stands", {}) if record is not None else {}
+        # Each ground with its reasoning in words and, after the hearing, why it stands (Appendix 4).
+        content["grounds"] = [{**ground, "stands": stands.get(str(ground["number"]), "")}
+                              for ground in (refusal.grounds if refusal else [])]
+        hearing = _hearing_content(application)
+        if hearing is not None:
+            content["hearing"] = hearing
+    if kind == CERTIFICATE and application.kind == REISSUE:
+        hold_certificate(application)  # drafted, the certificate is this case's: nobody claims it meanwhile
     decision = Decision(application_id=application.id, kind=kind, content=content, drafted_by_id=clerk.id,
                         drafted_at=now_utc(), status=DRAFTED)
     db.session.add(decision)
@@ -105,6 +169,10 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
     if decision.status != DRAFTED:
         raise WrongStage()
     application = decision.application
+    if decision.kind == CERTIFICATE and application.kind == REISSUE:
+        hold_certificate(application, lock=False)
+        if decision.status != DRAFTED:  # read afresh under the lock: signed by someone else meanwhile
+            raise WrongStage()
     today = today or today_local()
     issued = as_issued(decision, today)
     report = signatures.verify_official(signed, signatory, body_bin=current_app.config["PROVIDER_BIN"],
@@ -124,6 +192,36 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
     events.record(application, "decision.signed", actor=signatory, kind=decision.kind, number=decision.number)
     notifications.decision_issued(decision)
     return decision
+
+
+def hold_certificate(application: Application, lock: bool = False) -> Decision:
+    """Make this re-issuance the one that replaces its certificate (п.12), or raise ReissueRefused.
+
+    The certificate must be the organisation's current one, replaced by no signed decision and held by no other
+    case; the hold (Application.reissue_claim) is unique in the database among open and issued cases. With
+    `lock` (signing), the certificate's row is locked first, so of two signatories replacing it the second
+    waits and then finds it replaced.
+    """
+    from portal.applications.services import ReissueRefused
+
+    previous = certificate_being_reissued(application)
+    if previous is None:
+        raise ReissueRefused(reissue_obstacle(application) or {"code": "unknown", "number": certificate_number(
+            application.reissue_certificate_number)})
+    number = previous.number
+    if lock:
+        lock_for_update(previous)  # SQLite: may begin the transaction afresh; everything is read again below
+    if is_replaced(previous) or claim_holder(number, excluding=application.id) is not None:
+        raise ReissueRefused(reissue_obstacle(application) or {"code": "replaced", "number": number, "by": ""})
+    if application.reissue_claim != number:
+        application.reissue_claim = number
+        try:
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:  # another case took it between the check and now (uq_application_reissue_claim)
+            db.session.rollback()
+            raise ReissueRefused({"code": "claimed", "number": number, "case": ""}) from None
+    return previous
 
 
 def find_by_number(number: str) -> Decision | None:

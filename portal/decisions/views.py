@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, make_response, redirect, render_te
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, SIGNATORY
+from portal.applications.services import ReissueRefused
 from portal.applications.access import case_changed, case_or_404
 from portal.core.concurrency import version_from
 from portal.core.i18n import gettext as _
@@ -16,6 +17,7 @@ from portal.decisions import services, wording
 from portal.decisions.models import Decision
 from portal.decisions.stamp import qr_code, stamp
 from portal.extensions import db
+from portal.register.queries import obstacle_sentence
 from portal.review.services import WrongStage
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
@@ -24,6 +26,9 @@ from portal.signatures.services import SignatureRefused
 bp = Blueprint("decisions", __name__)
 bp.add_app_template_global(external_url, "external_url")  # links printed on acts: PORTAL_URL, never the Host header
 wording.register(bp)  # the fixed wording of the forms of Appendices 1, 3, 4 (rules/data/forms)
+# The clerk's workbench offers the п.12 refusal of a re-issuance that cannot replace its certificate.
+bp.add_app_template_global(services.reissue_refusal_due, "reissue_refusal_due")
+bp.add_app_template_global(obstacle_sentence, "reissue_obstacle_sentence")
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)
@@ -38,6 +43,9 @@ def draft(application_id: int):
     except services.CertificateRefused as exc:
         db.session.rollback()
         flash(str(exc.sentence), "error")
+    except ReissueRefused as exc:  # п.12: another re-issuance took the certificate meanwhile
+        db.session.rollback()
+        flash(exc.sentence, "error")
     return redirect(url_for("applications.case", application_id=application_id))
 
 
@@ -102,6 +110,10 @@ def sign(decision_id: int):
         db.session.rollback()
         form.refuse(sentence(exc.key, exc.report.indication if exc.report else None, **exc.params))
         return _sign_page(decision, form, status=422)
+    except ReissueRefused as exc:  # п.12: the certificate it replaces was replaced or is held by another case
+        db.session.rollback()
+        return _sign_page(decision, SignedDocumentForm(formdata=None),
+                          _("This certificate cannot be issued: %(why)s", why=exc.sentence), 409)
     flash(_("The decision is signed and delivered to the applicant's cabinet."), "success")
     return redirect(url_for("decisions.queue"))
 

@@ -312,7 +312,9 @@ def _record_reasons(application: Application, values: dict, arguments: str) -> t
     refusal = refusal_of(application)
     stands = {str(k): (v or "").strip() for k, v in (values.get("stands") or {}).items() if (v or "").strip()}
     facts = {k: (v or "").strip() for k, v in (values.get("conditions") or {}).items() if (v or "").strip()}
-    errors = {}
+    errors = {f"stands-{k}": _l("At most %(max)d characters.", max=10000) for k, v in stands.items() if len(v) > 10000}
+    errors.update({f"condition-{k}": _l("At most %(max)d characters.", max=10000) for k, v in facts.items()
+                   if len(v) > 10000})
     if values.get("outcome") == "refusal_upheld":
         stated = bool((refusal.position or "").strip() or arguments)
         for ground in refusal.grounds:

@@ -12,6 +12,7 @@ from portal.core.concurrency import version_from
 from portal.core.i18n import gettext as _
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
+from portal.core.xmltext import xml_text
 from portal.extensions import db
 from portal.hearings import services
 from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm
@@ -63,11 +64,19 @@ def notice(application_id: int):
 def record(application_id: int):
     application = case_or_404(application_id)
     form = HearingRecordForm(data={"version": application.version} if request.method == "GET" else None)
+    refusal = services.refusal_of(application)
+    grounds = refusal.grounds if refusal else []
+    open_conditions = services.open_conditions(application)
+    # Per ground, why it stands; per condition the review left open, the fact the hearing brought (issue 14).
+    stands = {str(gr["number"]): xml_text(request.form.get(f"stands-{gr['number']}", "")) for gr in grounds}
+    condition_facts = {c["code"]: xml_text(request.form.get(f"condition-{c['code']}", "")) for c in open_conditions}
+    reason_errors = {}
     if form.validate_on_submit():
         try:
             services.record_hearing(application, g.user, {
                 "held_at": form.held_at.data, "attended": form.attended.data, "participants": form.participants.data,
                 "arguments": form.arguments.data, "examined": form.examined.data, "outcome": form.outcome.data,
+                "stands": stands, "conditions": condition_facts,
             }, version_from(form.version.data))
             db.session.commit()
             return redirect(url_for("applications.case", application_id=application_id))
@@ -76,11 +85,15 @@ def record(application_id: int):
         except InvalidDecision as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
-                getattr(form, name).errors = [message]
-    refusal = services.refusal_of(application)
+                if hasattr(form, name):
+                    getattr(form, name).errors = [message]
+                else:
+                    reason_errors[name] = message
     return render_template("hearings/record.html", application=application, form=form, refusal=refusal,
-                           slot=services.booked_slot(application),
-                           position_documents=services.position_documents(application)), 422 if form.errors else 200
+                           slot=services.booked_slot(application), stands=stands, condition_facts=condition_facts,
+                           open_conditions=open_conditions, reason_errors=reason_errors,
+                           position_documents=services.position_documents(application)), (
+        422 if (form.errors or reason_errors) else 200)
 
 
 # --- the applicant --------------------------------------------------------------------------

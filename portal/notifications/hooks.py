@@ -53,7 +53,7 @@ def preliminary_refusal_sent(application, refusal) -> None:
     last = next((d.due_date for d in application.deadlines if d.code == "hearing"), None)
     _to_applicant("preliminary_refusal.sent", f"preliminary_refusal.sent:{application.id}", application,
                   method=refusal.method, place=refusal.place, last_on=last.isoformat() if last else None,
-                  grounds=[{k: g.get(k) for k in ("number", "paragraph", "text", "reason")} for g in refusal.grounds])
+                  grounds=[{k: g.get(k) for k in ("number", "paragraph", "text", "reason", "reasoning")} for g in refusal.grounds])
 
 
 def hearing_booked(application, refusal, slot, rescheduled: bool, now: datetime | None = None) -> None:

@@ -6,6 +6,7 @@ from portal.applications.models import (AWAITING_DECISION, GROUNDS_FOUND, INCOMP
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version
 from portal.core.i18n import lazy_gettext as _l
+from portal.core.i18n import localized
 from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db
@@ -14,7 +15,8 @@ from portal.law.services import law_for
 from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from rules.completeness import check_completeness
-from rules.grounds import assess
+from rules.grounds import assess, not_met_by_a_fact
+from rules.reasoning import same_in_all, unfinished
 
 
 class WrongStage(Exception):
@@ -84,24 +86,42 @@ def propose_completeness(application: Application) -> list[dict]:
     return check_completeness(application.kind, application.route, attached, today_local(), law_for(application))
 
 
+def completeness_departure(proposal: list[dict], findings: list[dict]) -> dict:
+    """Where the clerk's findings differ from the rules': {"added": [...], "removed": [...]} ("code:problem")."""
+    rules = {f"{f['code']}:{f['problem']}" for f in proposal}
+    clerk = {f"{f['code']}:{f['problem']}" for f in findings}
+    return {"added": sorted(clerk - rules), "removed": sorted(rules - clerk)}
+
+
 def decide_completeness(application: Application, clerk, findings: list[dict], note: str,
-                        expected_version: int | None) -> ReviewDecision:
-    """Record the clerk's finding; an incomplete package ends the case with a motivated refusal."""
+                        expected_version: int | None, override_reason: str = "") -> ReviewDecision:
+    """Record the clerk's finding; an incomplete package ends the case with a motivated refusal.
+
+    A clerk who departs from the rules' finding (a document the rules found in order marked missing, or the
+    reverse) gives the reason; it is kept with the decision for the supervisor and the authority.
+    """
     check_version(application, expected_version)
     if application.status != REGISTERED:
         raise WrongStage()
-    if errors := _too_long({"note": (note, MAX_NOTE)}):
+    if errors := _too_long({"note": (note, MAX_NOTE), "override_reason": (override_reason, MAX_REASON)}):
         raise InvalidDecision(errors)
     known = {item.code for item in law_for(application).document_list(application.kind, application.route).documents}
     if any(f["code"] not in known or f["problem"] not in ("missing", "expired") for f in findings):
         raise InvalidDecision({"findings": _l("Choose only documents of the list.")})
     if findings and not note.strip():
         raise InvalidDecision({"note": _l("Give the reasons of the motivated refusal.")})
+    proposal = propose_completeness(application)
+    departure = completeness_departure(proposal, findings)
+    if (departure["added"] or departure["removed"]) and not override_reason.strip():
+        raise InvalidDecision({"override_reason": _l("Your finding differs from the rules': say why.")})
     now = now_utc()
     outcome = "incomplete" if findings else "complete"
+    decided = {"findings": findings}
+    if departure["added"] or departure["removed"]:
+        decided["override"] = {**departure, "reason": override_reason.strip()}
     decision = ReviewDecision(application_id=application.id, stage="completeness", outcome=outcome,
-                              proposed={"findings": _plain(propose_completeness(application))},
-                              decided={"findings": findings}, note=note.strip(), clerk_id=clerk.id, decided_at=now)
+                              proposed={"findings": _plain(proposal)},
+                              decided=decided, note=note.strip(), clerk_id=clerk.id, decided_at=now)
     db.session.add(decision)
     _meet(application, ("completeness",), now)
     if findings:
@@ -117,52 +137,116 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
 
 # --- conditions and grounds (п.4, п.8, Appendix 2 item 9) ------------------------------------
 
-def propose_review(application: Application, documents_unreliable: bool | None = None) -> dict:
+def propose_review(application: Application, documents_unreliable: bool | None = None,
+                   findings: dict | None = None) -> dict:
+    """What the rules find from the facts (and the clerk's own findings on conditions, if any)."""
     return assess(application_facts(application), state_facts(application, documents_unreliable),
-                  law_for(application))
+                  law_for(application), findings)
+
+
+def _reasoning_errors(key: str, texts: dict, law) -> dict:
+    """A ground's reasoning must be written in every language shown, with no part left for the clerk to fill."""
+    if any(not (text or "").strip() for text in texts.values()):
+        return {key: _l("Write the reasoning of this ground: the facts that decided it and why they fail the "
+                        "condition.")}
+    if any(unfinished(text, law.code) for text in texts.values()):
+        return {key: _l("Replace the part in square brackets with the facts.")}
+    return {}
 
 
 def decide_review(application: Application, clerk, verdicts: dict[int, dict], added: dict[int, str], note: str,
-                  documents_unreliable: bool | None, expected_version: int | None) -> ReviewDecision:
-    """verdicts: proposed ground -> {"accept": bool, "reason": str}; added: ground -> reason."""
+                  documents_unreliable: bool | None, expected_version: int | None,
+                  findings: dict[str, dict] | None = None, reasonings: dict[int, dict] | None = None
+                  ) -> ReviewDecision:
+    """verdicts: proposed ground -> {"accept": bool, "reason": str}; added: ground -> reason.
+
+    findings: the clerk's own finding on a condition of п.4 against the rules', {code: {"status", "reason"}},
+    kept with its reason for the supervisor and the authority; reasonings: ground -> {lang: text}, the clerk's
+    wording of the reasoning the rules proposed (a ground whose reasoning was not sent keeps the proposal).
+    """
     check_version(application, expected_version)
     if application.status != UNDER_REVIEW:
         raise WrongStage()
-    proposal = propose_review(application, documents_unreliable)
-    proposed = {g["number"] for g in proposal["grounds"]}
+    law = law_for(application)
+    findings = {code: {"status": f["status"], "reason": (f.get("reason") or "").strip()}
+                for code, f in (findings or {}).items() if f.get("status") in ("met", "not_met")}
+    reasonings = reasonings or {}
     errors = {}
+    known = {c.code for c in law.conditions}
+    for code, finding in findings.items():
+        if code not in known:
+            errors[f"condition-{code}"] = _l("This condition is not in the Rules.")
+        elif not finding["reason"]:
+            errors[f"condition-{code}-reason"] = _l("Say why you depart from the rules' finding on this condition.")
+    proposal = propose_review(application, documents_unreliable, {c: f for c, f in findings.items() if c in known})
+    # A finding equal to the rules' own is no departure: nothing to keep.
+    findings = {c["code"]: findings[c["code"]] for c in proposal["conditions"] if c.get("overridden")
+                and c["overridden"]["from"] != c["status"]}
+    proposed = {g["number"]: g for g in proposal["grounds"]}
     for number in proposed:
         verdict = verdicts.get(number)
         if verdict is None:
             errors[f"ground-{number}"] = _l("Accept or reject this ground.")
         elif not verdict["accept"] and not verdict["reason"].strip():
             errors[f"ground-{number}-reason"] = _l("Say why you reject the ground the rules propose.")
+        elif verdict["accept"]:
+            errors.update(_reasoning_errors(f"ground-{number}-reasoning",
+                                            {**proposed[number]["reasoning"], **reasonings.get(number, {})}, law))
     for number, reason in added.items():
         if number in proposed or not 1 <= number <= 5:
             errors[f"add-{number}"] = _l("This ground cannot be added.")
         elif not reason.strip():
             errors[f"add-{number}-reason"] = _l("Say which facts support this ground.")
+        elif unfinished(reason, law.code):
+            errors[f"add-{number}-reason"] = _l("Replace the part in square brackets with the facts.")
     errors.update(_too_long({"note": (note, MAX_NOTE),
                              **{f"ground-{n}-reason": (v["reason"], MAX_REASON) for n, v in verdicts.items()},
-                             **{f"add-{n}-reason": (reason, MAX_REASON) for n, reason in added.items()}}))
+                             **{f"add-{n}-reason": (reason, MAX_REASON) for n, reason in added.items()},
+                             **{f"condition-{c}-reason": (f["reason"], MAX_REASON) for c, f in findings.items()},
+                             **{f"ground-{n}-reasoning": (t, MAX_NOTE) for n, r in reasonings.items()
+                                for t in r.values()}}))
+    kept = sorted([n for n in proposed if n in verdicts and verdicts[n]["accept"]] + list(added))
+    if not kept and not errors:
+        # п.4: a certificate needs every condition met by a stated fact; "no grounds" would lead to one.
+        if open_conditions := not_met_by_a_fact(proposal["conditions"]):
+            errors["conditions"] = _l(
+                "No grounds cannot be concluded while conditions of п.4 are not met by a stated fact: %(names)s. "
+                "Obtain the facts (the state systems, the documents), or record your own finding with its reason.",
+                names="; ".join(localized(c["text"]) for c in open_conditions))
     if errors:
         raise InvalidDecision(errors)
-    kept = sorted([n for n in proposed if verdicts[n]["accept"]] + list(added))
+    reasoning = {}
+    for n in kept:
+        if n in added:
+            reasoning[str(n)] = same_in_all(added[n].strip())
+        else:
+            texts = {**proposed[n]["reasoning"], **reasonings.get(n, {})}
+            reasoning[str(n)] = {lang: text.strip() for lang, text in texts.items()}
     now = now_utc()
     decision = ReviewDecision(
         application_id=application.id, stage="review", outcome="grounds" if kept else "no_grounds",
         proposed=_plain(proposal), note=note.strip(), clerk_id=clerk.id, decided_at=now,
         decided={"grounds": kept, "documents_unreliable": documents_unreliable,
                  "rejected": {str(n): verdicts[n]["reason"].strip() for n in proposed if not verdicts[n]["accept"]},
-                 "added": {str(n): r.strip() for n, r in added.items()}})
+                 "added": {str(n): r.strip() for n, r in added.items()},
+                 "reasoning": reasoning,
+                 "findings": findings,
+                 "conditions": {c["code"]: c["status"] for c in proposal["conditions"]}})
     db.session.add(decision)
     _meet(application, ("review", "reissue_review"), now)
     if not kept:
         # No grounds, so no preliminary refusal: the hearing's terms (п.10) no longer apply and are not missed.
         _close(application, ("hearing_notice", "hearing"))
     application.status = GROUNDS_FOUND if kept else AWAITING_DECISION
-    events.record(application, "review.decided", actor=clerk, grounds=kept)
+    extra = {"overridden": sorted(findings)} if findings else {}
+    events.record(application, "review.decided", actor=clerk, grounds=kept, **extra)
     return decision
+
+
+def review_decision(application: Application) -> ReviewDecision | None:
+    """The latest review (п.8) of the case."""
+    return db.session.scalar(db.select(ReviewDecision).filter_by(application_id=application.id, stage="review")
+                             .order_by(ReviewDecision.decided_at.desc(), ReviewDecision.id.desc()).limit(1))
 
 
 def decisions(application: Application) -> list[ReviewDecision]:

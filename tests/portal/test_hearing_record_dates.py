@@ -20,9 +20,12 @@ def typed(moment: datetime) -> str:
 
 def record(client, case_id: int, held_at: str):
     path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True))
+    page = client.get(path).get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    # Issue 14 item 3: after a stated position each ground that stands says why.
+    stands = {f"stands-{n}": "Позиция не опровергает основание." for n in re.findall(r'name="stands-(\d)"', page)}
     return post_form(client, path, {"version": version.group(1), "held_at": held_at, "attended": "y",
-                                    "participants": "Сейітова А.", "outcome": "refusal_upheld"})
+                                    "participants": "Сейітова А.", "outcome": "refusal_upheld", **stands})
 
 
 def held_at_error(response) -> str:

@@ -644,10 +644,13 @@ def _hostile_case(app, client, auth) -> dict:
     hearing_window_over(app, case_id)
     auth.login("clerk")
     path = f"/staff/cases/{case_id}/hearing-record"
-    assert post_form(client, path, {"version": _xml_version(page_of(client.get(path))),
+    record_page = page_of(client.get(path))
+    # Issue 14 item 3: after the stated position, why each ground stands (printed in the final refusal, escaped).
+    stands = {f"stands-{n}": SCRIPT for n in re.findall(r'name="stands-(\d)"', record_page)}
+    assert post_form(client, path, {"version": _xml_version(record_page),
                                     "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"), "attended": "y",
                                     "participants": SCRIPT, "arguments": SCRIPT, "examined": SCRIPT,
-                                    "outcome": "refusal_upheld"}).status_code == 302
+                                    "outcome": "refusal_upheld", **stands}).status_code == 302
     auth.logout()
     draft_and_sign(client, auth, case_id)
 

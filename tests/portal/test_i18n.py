@@ -89,9 +89,10 @@ def test_every_template_string_is_in_the_catalog():
 
 
 @pytest.mark.parametrize("lang,citation,expected", [
-    ("kk", "п. 4 пп. 3)", "4-т. 3) тт."),
+    ("kk", "п. 4 пп. 3)", "4-тармақтың 3) тармақшасы"),  # issue 14 item 14: no abbreviations
     ("ru", "Appendix 2 item 9 sub-item 5", "прил. 2 п. 9 пп. 5)"),
-    ("kk", "п. 6; п. 7; Appendix 2 item 7", "6-т.; 7-т.; 2-қосымша 7-т."),
+    ("kk", "п. 6; п. 7; Appendix 2 item 7", "6-тармақ; 7-тармақ; 2-қосымшаның 7-тармағы"),
+    ("kk", "Appendix 2 item 9 sub-item 5", "2-қосымшаның 9-тармағының 5) тармақшасы"),
     ("en", "п. 12, second paragraph", "para. 12, second paragraph"),
     ("ru", "something else", "something else"),
 ])
