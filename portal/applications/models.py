@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
@@ -31,6 +31,11 @@ REFUSED = "refused"                        # Appendix 4 (final)
 STATUSES = (DRAFT, REGISTERED, INCOMPLETE_REFUSED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION,
             PRELIMINARY_REFUSAL, HEARING_HELD, DECISION_DRAFTED, CERTIFICATE_ISSUED, REFUSED)
 CLOSED_STATUSES = (INCOMPLETE_REFUSED, CERTIFICATE_ISSUED, REFUSED)
+# A re-issuance's hold on the certificate it replaces (reissue_claim) counts in every stage but these: a draft has
+# not claimed it yet, a refused case let it go. A case whose certificate was issued keeps it for good, so a
+# certificate is replaced at most once (п.12). Written out for the partial index, which SQLite and PostgreSQL share.
+CLAIM_RELEASED = (DRAFT, INCOMPLETE_REFUSED, REFUSED)
+CLAIM_HELD = text("reissue_claim IS NOT NULL AND status NOT IN ('draft', 'incomplete_refused', 'refused')")
 UI_LANGUAGES = ("kk", "ru", "en")
 
 
@@ -42,6 +47,10 @@ class Application(db.Model):
         CheckConstraint(f"kind IN {KINDS!r}", name="kind"),
         CheckConstraint(f"route IN {ROUTES!r}", name="route"),
         Index("ix_application_org_status", "organization_id", "status"),
+        # One re-issuance per certificate at a time, and one re-issued certificate per certificate ever (п.12):
+        # the database refuses a second hold however the request got past the checks (two submissions at once).
+        Index("uq_application_reissue_claim", "reissue_claim", unique=True,
+              sqlite_where=CLAIM_HELD, postgresql_where=CLAIM_HELD),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(32), unique=True)
@@ -69,6 +78,10 @@ class Application(db.Model):
     # Re-issuance: which certificate, and why.
     reissue_certificate_number: Mapped[str] = mapped_column(String(64), default="")
     reissue_reason: Mapped[str] = mapped_column(Text, default="")
+    # The number of the certificate this re-issuance holds (Decision.number of the organisation's current
+    # certificate), taken at submission or at signing when the certificate is free; empty while it holds none
+    # (a paper case naming a certificate that cannot be re-issued: the provider refuses it under п.12).
+    reissue_claim: Mapped[str | None] = mapped_column(String(40))
 
     # Registration (п.6, п.7): the moment of receipt and the registration day.
     received_at = mapped_column(UTCDateTime)

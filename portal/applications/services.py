@@ -5,10 +5,11 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, Organization
 from portal.applications.faults import pause
-from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, Application, Complex
+from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, REISSUE, Application, Complex
 from portal.calendar_admin.services import current_calendar
 from portal.core.clock import now_utc
 from portal.core.concurrency import check_version, lock_for_update
@@ -29,6 +30,20 @@ COMPLEX_FIELDS = ("settlement", "address", "provider_1", "provider_2")
 
 class AlreadySubmitted(Exception):
     """The application left the draft stage: it can no longer be edited."""
+
+
+class ReissueRefused(Exception):
+    """A portal re-issuance naming a certificate it cannot replace (п.12): `obstacle` says why (register.queries)."""
+
+    def __init__(self, obstacle: dict):
+        super().__init__(obstacle["code"])
+        self.obstacle = obstacle
+
+    @property
+    def sentence(self) -> str:
+        from portal.register.queries import obstacle_sentence
+
+        return obstacle_sentence(self.obstacle)
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -167,18 +182,29 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     from portal.deadlines.services import open_plan
 
     lock_for_update(application)  # an upload in progress waits, then finds the case submitted (attach)
+    claim = _reissue_claim(application)
     received_at = received_at or now_utc()
     registered_on = current_calendar().registration_date(received_at)
     law_record, _law = law_in_force(registered_on)
-    moved = db.session.execute(
-        update(Application)
-        .where(Application.id == application.id, Application.status == DRAFT,
-               *([Application.version == expected_version] if expected_version is not None else []))
-        .values(status=REGISTERED, received_at=received_at, registered_on=registered_on,
-                law_version_id=law_record.id, registered_by_id=actor.id, bin=application.organization.bin,
-                number=f"{registered_on.year}-{application.id:06d}", version=Application.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    values = dict(status=REGISTERED, received_at=received_at, registered_on=registered_on,
+                  law_version_id=law_record.id, registered_by_id=actor.id, bin=application.organization.bin,
+                  number=f"{registered_on.year}-{application.id:06d}", version=Application.version + 1)
+    register = (update(Application)
+                .where(Application.id == application.id, Application.status == DRAFT,
+                       *([Application.version == expected_version] if expected_version is not None else []))
+                .execution_options(synchronize_session=False))
+    try:
+        with db.session.begin_nested():
+            moved = db.session.execute(register.values(**values, reissue_claim=claim)).rowcount
+    except IntegrityError:
+        # Another re-issuance of the same certificate was submitted at the same moment and holds it (the
+        # partial index uq_application_reissue_claim; PostgreSQL makes this one wait for that one's commit).
+        from portal.register.queries import reissue_obstacle
+
+        if application.route == PORTAL:
+            db.session.rollback()
+            raise ReissueRefused(reissue_obstacle(application) or {"code": "claimed", "number": claim, "case": ""})
+        moved = db.session.execute(register.values(**values, reissue_claim=None)).rowcount
     if moved != 1:
         db.session.rollback()
         return False
@@ -190,6 +216,26 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     notifications.application_accepted(application)
     pause("submit")  # test-only (applications/faults.py): a worker killed before the submission commits
     return True
+
+
+def _reissue_claim(application: Application) -> str | None:
+    """The certificate number a re-issuance takes hold of at submission (п.12), or None.
+
+    On the portal a certificate that cannot be re-issued stops the submission (ReissueRefused: the page says
+    why). On paper the chancellery registers what it received (п.7) without the hold, and the provider answers
+    with a motivated refusal under п.12 (decisions.services.kind_due), signed like every Appendix 4 document.
+    """
+    from portal.register.queries import certificate_number, reissue_obstacle
+
+    if application.kind != REISSUE or not certificate_number(application.reissue_certificate_number):
+        return None  # an empty number is a missing field of Appendix 1 (missing_fields), not a hold
+    obstacle = reissue_obstacle(application)
+    if obstacle is None:
+        return certificate_number(application.reissue_certificate_number)
+    if application.route == PORTAL:
+        db.session.rollback()
+        raise ReissueRefused(obstacle)
+    return None
 
 
 def signature_required(application: Application) -> bool:
@@ -245,17 +291,25 @@ def missing_fields(application: Application) -> list[str]:
 
 def problems(application: Application) -> list[str]:
     """What stops the submission: empty Appendix 1 fields, and a re-issuance of someone else's certificate."""
-    from portal.core.i18n import gettext as _
-    from portal.register.queries import certificate_being_reissued
+    from portal.register.queries import obstacle_sentence, reissue_obstacle
 
     found = missing_fields(application)
     # On the portal the applicant is told at once; a paper application is registered as received (п.7)
-    # and the provider answers it — the register never lets another organisation's number replace anything.
-    if (application.kind == "reissue" and application.route == PORTAL and application.reissue_certificate_number
-            and certificate_being_reissued(application) is None):
-        found.append(_("No signed certificate numbered %(number)s was issued to this organisation: only its own "
-                       "certificate can be re-issued.", number=application.reissue_certificate_number))
+    # and the provider answers it with a motivated refusal under п.12 (reissue_warning tells the clerk).
+    if application.kind == REISSUE and application.route == PORTAL and application.reissue_certificate_number:
+        if (obstacle := reissue_obstacle(application)) is not None:
+            found.append(obstacle_sentence(obstacle))
     return found
+
+
+def reissue_warning(application: Application) -> str | None:
+    """For the clerk registering or handling a paper re-issuance: why the certificate it names cannot be re-issued."""
+    from portal.register.queries import obstacle_sentence, reissue_obstacle
+
+    if application.kind != REISSUE or not application.reissue_certificate_number:
+        return None
+    obstacle = reissue_obstacle(application)
+    return obstacle_sentence(obstacle) if obstacle is not None else None
 
 
 def organization_for(bin_: str, name: str) -> Organization:

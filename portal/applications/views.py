@@ -98,6 +98,12 @@ def edit(application_id: int):
             return redirect(url_for("applications.documents", application_id=application.id))
         flash(_("Draft saved."), "success")
         return redirect(url_for("applications.edit", application_id=application.id))
+    if request.method == "GET" and application.route != CHANCELLERY:
+        # п.12: the certificate named cannot be re-issued (not the organisation's current one, or another
+        # re-issuance holds it): said next to the field, as the submit page will refuse it.
+        if warning := services.reissue_warning(application):
+            form.reissue_certificate_number.errors = [warning]
+            return _edit_page(application, form)
     return _edit_page(application, form, 422 if form.errors else 200)
 
 
@@ -252,7 +258,7 @@ def submit(application_id: int):
                     db.session.commit()
                     flash(_("Your application has been accepted and registered."), "success")
                 return redirect(url_for("applications.case", application_id=application_id))
-    status = 422 if form.errors or signed.errors or (problems and request.method == "POST") else 200
+    status = 422 if form.errors or signed.errors else 200
     return render_template("applications/submit.html", application=application, form=form, signed=signed,
                            signature_required=services.signature_required(application), missing=missing,
                            problems=problems, reissue_warning=services.reissue_warning(application)

@@ -170,7 +170,7 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
         raise WrongStage()
     application = decision.application
     if decision.kind == CERTIFICATE and application.kind == REISSUE:
-        hold_certificate(application, lock=False)
+        hold_certificate(application, lock=True)
         if decision.status != DRAFTED:  # read afresh under the lock: signed by someone else meanwhile
             raise WrongStage()
     today = today or today_local()
@@ -183,9 +183,13 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
     decision.signed_by_id, decision.signed_at = signatory.id, now
     decision.signer = signatures.signer_record(report, signatory, now)
     application.status = CERTIFICATE_ISSUED if decision.kind == CERTIFICATE else REFUSED
+    # A refusal under п.12 is also the act the check of the re-issuance's documents ends in (its 2 days).
+    met_codes = ("service", "service_reissue") + (
+        ("completeness", "reissue_review") if any(g.get("paragraph") == "п. 12"
+                                                  for g in (decision.content or {}).get("grounds", [])) else ())
     for deadline in application.deadlines:
         if deadline.state == OPEN:
-            met = deadline.code in ("service", "service_reissue")
+            met = deadline.code in met_codes
             deadline.state, deadline.next_check_at = (MET if met else CLOSED), None
             deadline.met_at = now if met else None
     signatures.record(application, "decision", signed, report, signatory)

@@ -86,21 +86,38 @@ def test_a_reissuance_cannot_name_another_organisations_certificate(app, client,
 
 
 def test_a_foreign_reissuance_signed_anyway_leaves_the_certificate_in_the_register(app, client, auth):
-    """Even if such a case reached a signed certificate (filed on paper, say), only the owner's counts."""
+    """Such a case never reaches a certificate: submit refuses it on the portal, on paper п.12 refuses it
+    (tests/portal/test_reissue_guard.py); and a signed refusal leaves the owner's certificate in the register."""
+    import pytest
+
     certificate = issued_certificate(app, client, auth)
     case_id = _reissue_draft(app, "applicant2", certificate.number)
     with app.app_context():
         case = db.session.get(Application, case_id)
         owner = db.session.scalar(db.select(User).filter_by(username="applicant2"))
         clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
-        review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
-        fetch_state_facts(case, clerk)
-        review.decide_review(case, clerk, {}, {}, "", None, None)
+        with pytest.raises(applications.ReissueRefused):
+            applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
+        db.session.rollback()
+        case = db.session.get(Application, case_id)
+        case.route = "chancellery"  # filed on paper instead: registered as received
         db.session.commit()
-    foreign_id = draft_and_sign(client, auth, case_id)
+        assert applications.submit(case, clerk, received_at=now_utc() - timedelta(minutes=1))
+        db.session.commit()
+    auth.login("clerk")
+    assert "Draft the final decision" not in client.get(f"/applications/{case_id}").get_data(as_text=True)
+    auth.logout()
     with app.app_context():
-        assert db.session.get(Decision, foreign_id).status == "signed"
+        from portal.decisions import services as decisions
+        from tests.portal.officials import sign_decision
+
+        case = db.session.get(Application, case_id)
+        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
+        signatory = db.session.scalar(db.select(User).filter_by(username="signatory"))
+        decision = decisions.draft(case, clerk, None)
+        assert decision.kind == "refusal" and decision.content["grounds"][0]["paragraph"] == "п. 12"
+        sign_decision(decision, signatory)
+        db.session.commit()
     register = client.get(f"/register?q={OWN_BIN}").get_data(as_text=True)
     assert certificate.number in register
     verified = client.get(f"/verify/number?number={certificate.number}").get_data(as_text=True)
@@ -159,7 +176,7 @@ def test_a_certificate_already_reissued_cannot_be_reissued_again(app, client, au
     case_id = _reissue_draft(app, "applicant", first.number)
     auth.login("applicant")
     page = client.get(f"/applications/{case_id}/submit").get_data(as_text=True)
-    assert "only its own certificate can be re-issued" in page and 'name="submit"' not in page
+    assert f"Certificate {first.number} has already been re-issued" in page and 'name="submit"' not in page
 
 
 def test_a_paper_submission_is_registered_when_it_is_received_not_weeks_later(app, client, auth):
