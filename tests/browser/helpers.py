@@ -67,6 +67,42 @@ def log_out(page: Page, lang: str) -> None:
     expect(page.get_by_role("button", name=t(lang, "Sign out"))).to_have_count(0)
 
 
+# --- signing through NCALayer (the `ncalayer` fixture: the stand-in) ------------------------------
+
+SIGN_WITH_NCALAYER = "Sign with NCALayer"
+
+
+def ncalayer_button(page: Page, lang: str):
+    """The page's "Sign with NCALayer" button (templates/macros/ncalayer.html)."""
+    return page.get_by_role("button", name=t(lang, SIGN_WITH_NCALAYER), exact=True)
+
+
+def sign_with_ncalayer(page: Page, lang: str, ncalayer, username: str, *, double_click: bool = False) -> None:
+    """Choose `username`'s own key in NCALayer (the stand-in) and press "Sign with NCALayer" on the page.
+
+    The page then fetches the document the portal prepared, NCALayer signs it and the form posts the result;
+    the caller checks what the portal answered.
+    """
+    ncalayer.pick(username)
+    button = ncalayer_button(page, lang)
+    if double_click:
+        button.dblclick()
+    else:
+        button.click()
+
+
+def sign_xml_requests(ncalayer) -> list[dict]:
+    """The signXml requests NCALayer (the stand-in) has received."""
+    return [r for r in ncalayer.requests if isinstance(r, dict) and r.get("method") == "signXml"]
+
+
+def certificate_name(username: str) -> str:
+    """The name the person's certificate carries, as the portal shows it (CN "SURNAME NAME" + G "PATRONYMIC")."""
+    from portal.demo.data import people
+
+    return next(p["name"] for p in people() if p["username"] == username)
+
+
 # --- preparing cases in the database (what earlier journeys did through the UI) ---------------
 
 def demo_case_id(app) -> int:
@@ -103,10 +139,15 @@ def make_refusable(app, case_id: int) -> None:
         assert not applications.missing_documents(case)
 
 
-def to_preliminary_refusal(app, case_id: int, book_slot: bool = False) -> None:
-    """Completeness, review with ground 2 kept, and the notice (in person), as journey (b) does them."""
+def to_preliminary_refusal(app, case_id: int, hearing_begun: bool = False) -> None:
+    """Completeness, review with ground 2 kept, and the notice (in person), as journey (b) does them.
+
+    The notice proposes the first free lawful time (п.9) and the applicant is booked into it. hearing_begun: that
+    time is moved to now, so the journey can record the hearing as held (a booked hearing is held at its time).
+    """
     from portal.accounts.models import User
     from portal.applications.models import Application
+    from portal.core.clock import now_utc
     from portal.extensions import db
     from portal.hearings import services as hearings
     from portal.review import services as review
@@ -119,26 +160,24 @@ def to_preliminary_refusal(app, case_id: int, book_slot: bool = False) -> None:
         proposal = review.propose_review(case)
         assert [g["number"] for g in proposal["grounds"]] == [2]
         review.decide_review(case, clerk, {2: {"accept": True, "reason": ""}}, {}, "", None, None)
+        now = now_utc()
         refusal = hearings.send_preliminary_refusal(case, clerk, "in_person", "Астана, Мәңгілік Ел 55, каб. 301",
-                                                    None)
-        if book_slot:
-            from portal.core.clock import now_utc
-
-            slots = hearings.offered_slots(case, refusal, now_utc() + timedelta(minutes=1))
-            owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
-            slot = hearings.book(case, slots[0].id, owner)
-            # The journey records the hearing now: a booked slot must have begun by then.
+                                                    None, now, proposed=hearings.proposable_slots(case, clerk, now)[0])
+        if hearing_begun:
+            slot = hearings.booked_slot(case)
             slot.starts_at, slot.ends_at = now_utc() - timedelta(minutes=2), now_utc() + timedelta(minutes=28)
+            refusal.proposed_at = slot.starts_at
         db.session.commit()
         assert case.status == "preliminary_refusal"
 
 
-def to_signed_certificate(app, case_id: int) -> str:
-    """Completeness and review with nothing found, the certificate drafted and signed; its number."""
+def to_drafted_certificate(app, case_id: int) -> int:
+    """Completeness and review with nothing found, the certificate drafted by the clerk; the decision's id."""
     from portal.accounts.models import User
     from portal.applications.models import Application
     from portal.decisions import services as decisions
     from portal.extensions import db
+    from portal.gateway.services import fetch_state_facts
     from portal.review import services as review
 
     make_refusable(app, case_id)
@@ -146,14 +185,29 @@ def to_signed_certificate(app, case_id: int) -> str:
         case = db.session.get(Application, case_id)
         case.backup_complexes[0].settlement = "Караганда"  # back in another settlement: no ground for refusal
         clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        signatory = db.session.scalar(db.select(User).filter_by(username="signatory"))
+        fetch_state_facts(case, clerk)  # "no grounds" rests on stated facts for every condition of п.4
         review.decide_completeness(case, clerk, [], "", None)
         review.decide_review(case, clerk, {}, {}, "", None, None)
         decision = decisions.draft(case, clerk, None)
-        db.session.flush()
-        decisions.sign(decision, signatory)
         db.session.commit()
-        assert case.status == "certificate_issued", case.status
+        assert decision.status == "drafted" and decision.kind == "certificate", (decision.status, decision.kind)
+        return decision.id
+
+
+def to_signed_certificate(app, case_id: int) -> str:
+    """The certificate drafted (to_drafted_certificate) and signed with the signatory's own key; its number."""
+    from portal.accounts.models import User
+    from portal.decisions.models import Decision
+    from portal.extensions import db
+    from tests.portal.officials import sign_decision
+
+    decision_id = to_drafted_certificate(app, case_id)
+    with app.app_context(), app.test_request_context():
+        decision = db.session.get(Decision, decision_id)
+        signatory = db.session.scalar(db.select(User).filter_by(username="signatory"))
+        sign_decision(decision, signatory)  # with the signatory's own key (tests/portal/officials.py)
+        db.session.commit()
+        assert decision.application.status == "certificate_issued", decision.application.status
         return decision.number
 
 

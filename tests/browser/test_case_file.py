@@ -16,7 +16,17 @@ from datetime import date, datetime
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import PDF, demo_case_id, log_in, t, to_signed_certificate
+from tests.browser.helpers import (
+    PDF,
+    SIGN_WITH_NCALAYER,
+    demo_case_id,
+    log_in,
+    sign_with_ncalayer,
+    sign_xml_requests,
+    t,
+    to_drafted_certificate,
+    to_signed_certificate,
+)
 
 SERVICE = "Result of the service: certificate or motivated refusal"
 
@@ -182,51 +192,39 @@ def test_an_upload_shows_its_progress_and_the_upload_button_is_busy(page, app):
     expect(page.locator("#checklist")).not_to_have_attribute("aria-busy", "true")
 
 
-def test_signing_and_the_pdf_download_show_that_they_are_working(new_page, app):
+def test_signing_and_the_pdf_download_show_that_they_are_working(new_page, app, ncalayer):
     """The signature and the PDF take a moment: the button says so and a second click sends nothing."""
-    from portal.accounts.models import User
-    from portal.applications.models import Application
-    from portal.decisions import services as decisions
-    from portal.extensions import db
-    from portal.review import services as review
-    from tests.browser.helpers import make_refusable
-
     lang = "en"
     case_id = demo_case_id(app)
-    make_refusable(app, case_id)
-    with app.app_context(), app.test_request_context():
-        case = db.session.get(Application, case_id)
-        case.backup_complexes[0].settlement = "Караганда"
-        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        review.decide_completeness(case, clerk, [], "", None)
-        review.decide_review(case, clerk, {}, {}, "", None, None)
-        decision = decisions.draft(case, clerk, None)
-        db.session.commit()
-        decision_id = decision.id
+    decision_id = to_drafted_certificate(app, case_id)
 
     page = new_page()
     log_in(page, lang, "signatory", "demo-signatory")
     page.goto(f"/staff/decisions/{decision_id}")
     posts = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/staff/decisions/" in r.url else None)
-    # The signature is slow here (half a second), and the signatory impatient: a second submission right away.
-    # What the page showed at each submission is kept in sessionStorage, which outlives the navigation.
+    # The signature is checked slowly here (half a second), and the signatory impatient: a second submission
+    # right away. What the page showed at each submission is kept in sessionStorage, which outlives the navigation.
     page.route(re.compile(r"/staff/decisions/\d+$"),
                lambda route: (time.sleep(0.5) if route.request.method == "POST" else None, route.continue_()))
     page.evaluate("""() => window.addEventListener('submit', e => {
-        const b = e.target.querySelector('button'), seen = JSON.parse(sessionStorage.getItem('seen') || '[]');
-        seen.push({form: e.target.getAttribute('aria-busy'), text: b.textContent.trim(),
-                   disabled: b.getAttribute('aria-disabled'), busy: b.classList.contains('is-busy'),
-                   sent: !e.defaultPrevented});
+        const b = e.target.querySelector('[data-ncalayer-button]'),
+              p = e.target.querySelector('[data-ncalayer-progress]'),
+              seen = JSON.parse(sessionStorage.getItem('seen') || '[]');
+        seen.push({form: e.target.getAttribute('aria-busy'), text: b.textContent.trim(), disabled: b.disabled,
+                   says: !p.hidden && p.getAttribute('role') === 'status', sent: !e.defaultPrevented});
         sessionStorage.setItem('seen', JSON.stringify(seen));
         if (seen.length === 1) setTimeout(() => e.target.requestSubmit(), 50);
     })""")
-    page.get_by_role("button", name=t(lang, "Sign with the provider's EDS and issue")).click()
+    sign_with_ncalayer(page, lang, ncalayer, "signatory")
     expect(page.get_by_role("status")).to_contain_text(
         t(lang, "The decision is signed and delivered to the applicant's cabinet."))
-    busy = {"form": "true", "text": t(lang, "Signing…"), "disabled": "true", "busy": True}
+    # The button stays pressed (disabled), a status line says the page is working, the second submission is
+    # stopped (the form is aria-busy).
+    busy = {"form": "true", "text": t(lang, SIGN_WITH_NCALAYER), "disabled": True, "says": True}
     assert page.evaluate("JSON.parse(sessionStorage.getItem('seen'))") == [{**busy, "sent": True},
                                                                           {**busy, "sent": False}]
+    assert len(sign_xml_requests(ncalayer)) == 1
     assert len(posts) == 1, posts
 
     # The applicant's PDF: the link is busy until the file, rendered by the portal, has arrived.
@@ -282,7 +280,8 @@ def test_the_case_file_and_the_decision_print_without_the_portal_around_them(new
     page.emulate_media(media="print")
     expect(page.get_by_role("heading", name=re.compile(re.escape(number)))).to_be_visible()
     expect(page.get_by_role("link", name=t(lang, "Download as PDF"))).to_be_hidden()
-    expect(page.get_by_alt_text(t(lang, "QR code of the public verification page of this document"))).to_be_visible()
+    # The EDS stamp prints with the QR code of the public check.
+    expect(page.get_by_alt_text(t(lang, "QR code of the public check of this document"))).to_be_visible()
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf())).pages)
     assert number in text and t(lang, "Download as PDF") not in text and t(lang, "Sign out") not in text
 

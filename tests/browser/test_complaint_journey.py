@@ -3,8 +3,9 @@
 (e1) kk: the applicant complains about the provider's inaction after the review term ran out, from the cabinet.
 (e2) ru: the supervisor satisfies a complaint by a favourable act on the third working day (п.17).
 (e3) kk: a complaint left with the provider is forwarded by the sweeper; the authority reads the administrative
-     case, checks its event log, downloads the archive, decides and signs; the applicant reads the decision and
-     the court notice (п.20). Then an event row is altered in the database, and the log says so.
+     case, checks its event log, downloads the archive, decides and signs through NCALayer with its official's key;
+     the applicant reads the decision and the court notice (п.20). Then an event row is altered in the database,
+     and the log says so.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from datetime import datetime, time, timedelta
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import expect_language, log_in, log_out, t
+from tests.browser.helpers import expect_language, log_in, log_out, sign_with_ncalayer, t
 from tests.portal.test_complaints import late_case
 
 
@@ -111,15 +112,17 @@ def test_e2_supervisor_satisfies_a_complaint_by_a_favourable_act_on_the_third_wo
     axe.check(page, "complaint for the supervisor")
     page.get_by_label(t(lang, "The favourable act: its number, date and what it does")).fill(
         "Приказ № 45: заявление рассмотрено, свидетельство выдаётся.")
+    page.get_by_label(t(lang, "I confirm that this act satisfies every demand of the complaint in full")).check()
     page.get_by_role("button", name=t(lang, "Record the favourable act and close the complaint")).click()
-    expect(page.locator("h1 .badge")).to_have_text(t(lang, "Satisfied by a favourable act of the provider"))
+    expect(page.locator("h1 .badge")).to_have_text(t(lang, "Fully satisfied by a favourable act of the provider"))
     axe.check(page, "complaint satisfied")
     assert _complaint(app, complaint_id)["outcome"] == "favourable_act"
 
 
 # --- (e3) the sweeper, the authority (kk) and the applicant ------------------------------------
 
-def test_e3_forwarded_by_the_sweeper_reviewed_by_the_authority_with_the_archive_and_the_log(page, app, axe):
+def test_e3_forwarded_by_the_sweeper_reviewed_by_the_authority_with_the_archive_and_the_log(page, app, ncalayer,
+                                                                                            axe):
     from portal.deadlines.sweeper import sweep
     from portal.extensions import db
 
@@ -137,7 +140,7 @@ def test_e3_forwarded_by_the_sweeper_reviewed_by_the_authority_with_the_archive_
     axe.check(page, "authority's queue")
     page.get_by_role("link", name=complaint_number, exact=True).click()
     expect(page.locator("body")).to_contain_text(
-        t(lang, "automatically, because the provider did not act within 3 working days (п.17)"))
+        t(lang, "automatically on the last of the 3 working days, because the provider had not acted (п.17)"))
     page.get_by_role("link", name=t(lang, "Read the administrative case")).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(number)
     expect(page.locator(".chain-status")).to_have_class(re.compile("chain-status-intact"))
@@ -157,7 +160,7 @@ def test_e3_forwarded_by_the_sweeper_reviewed_by_the_authority_with_the_archive_
         "Өтініш мерзімінде қаралмаған.")
     page.get_by_label(t(lang, "What the provider must do")).fill("Өтінішті 5 жұмыс күні ішінде қарау.")
     page.get_by_label(t(lang, "By when")).fill((datetime.now() + timedelta(days=14)).strftime("%Y-%m-%d"))  # a date picker
-    page.get_by_role("button", name=t(lang, "Sign and send the decision")).click()
+    sign_with_ncalayer(page, lang, ncalayer, "authority")  # with the official's own key
     expect(page.locator("body")).to_contain_text("QC-")
     axe.check(page, "authority's decision signed")
     log_out(page, lang)

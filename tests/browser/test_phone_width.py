@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import (
     PHONE,
+    SIGN_WITH_NCALAYER,
     assert_complete_page,
     assert_fits_the_width,
     assert_on_screen,
@@ -19,6 +20,7 @@ from tests.browser.helpers import (
     log_in,
     log_out,
     make_refusable,
+    sign_with_ncalayer,
     t,
     to_preliminary_refusal,
 )
@@ -99,7 +101,7 @@ def test_the_clerks_pages_fit_a_phone(new_page, app):
     check(page, f"/staff/cases/{case_id}/preliminary-refusal", lang, "Send the notice")
 
 
-def test_the_hearing_and_the_decision_fit_a_phone(new_page, app):
+def test_the_hearing_and_the_decision_fit_a_phone(new_page, app, ncalayer):
     from portal.core.clock import ALMATY
     from portal.decisions.models import Decision
     from portal.extensions import db
@@ -110,7 +112,7 @@ def test_the_hearing_and_the_decision_fit_a_phone(new_page, app):
     page = phone(new_page)
     log_in(page, lang, "applicant", "demo-applicant")
     check(page, f"/applications/{case_id}", lang, "Open the preliminary decision")
-    check(page, f"/applications/{case_id}/hearing", lang, "Book this time")
+    check(page, f"/applications/{case_id}/hearing", lang, "Reschedule")  # booked into the time the notice named
     log_out(page, lang)
 
     from tests.portal.test_hearings import hearing_window_over
@@ -131,8 +133,10 @@ def test_the_hearing_and_the_decision_fit_a_phone(new_page, app):
     check(page, "/staff/decisions", lang)
     with app.app_context():
         decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
-    check(page, f"/staff/decisions/{decision_id}", lang, "Sign with the provider's EDS and issue")
-    page.get_by_role("button", name=t(lang, "Sign with the provider's EDS and issue")).click()
+    check(page, f"/staff/decisions/{decision_id}", lang, SIGN_WITH_NCALAYER)
+    sign_with_ncalayer(page, lang, ncalayer, "signatory")
+    expect(page.get_by_role("status")).to_contain_text(
+        t(lang, "The decision is signed and delivered to the applicant's cabinet."))
     log_out(page, lang)
 
     lang = "en"

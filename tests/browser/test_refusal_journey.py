@@ -2,9 +2,9 @@
 
 (b) ru: the clerk filters the queue (htmx, pushed URL, the back button), checks completeness, reviews
     the demo case, keeps the ground the rules propose and sends the preliminary refusal notice.
-(c) en: the applicant books a hearing slot with the keyboard alone, then reschedules it.
-(d) ru/kk/en: the clerk records the hearing and drafts the refusal, the signatory signs it, and the
-    public verification page confirms it by its number.
+(c) en: the applicant, booked by the notice into the time it proposed, reschedules it with the keyboard alone.
+(d) ru/kk/en: the clerk records the hearing and drafts the refusal, the signatory signs it with their own key
+    through NCALayer (the stand-in), and the public verification page confirms it by its number.
 Each journey starts from the state the one before leaves (made through the services, see helpers).
 """
 from __future__ import annotations
@@ -17,12 +17,14 @@ from playwright.sync_api import Page, expect
 from tests.browser.helpers import (
     assert_complete_page,
     assert_same_page,
+    certificate_name,
     demo_case_id,
     expect_language,
     log_in,
     log_out,
     make_refusable,
     mark_page,
+    sign_with_ncalayer,
     t,
     to_preliminary_refusal,
 )
@@ -138,11 +140,14 @@ def test_b_clerk_filters_the_queue_reviews_and_sends_the_preliminary_refusal(pag
     page.get_by_label(t(lang, "In person, at an address"), exact=True).check()
     page.get_by_label(t(lang, "Address, video link, or where the written position is sent")).fill(
         "Астана, Мәңгілік Ел 55, каб. 301")
+    # The notice names the time (п.9): the first lawful time offered; the applicant is booked into it.
+    page.get_by_label(t(lang, "Proposed time of the hearing (in person or by video)")).select_option(index=1)
     page.get_by_role("button", name=t(lang, "Send the notice")).click()
     status_line(page, lang, "Preliminary decision to refuse: hearing")
     expect(page.get_by_role("link", name=t(lang, "Record the hearing (п.10)"))).to_be_visible()
     axe.check(page, "case (preliminary refusal)")
     assert case_status(app, case_id) == "preliminary_refusal"
+    assert len(booked_slot_of(app, case_id)) == 1  # booked into the time the notice named
 
 
 # --- (c) the applicant, in English, with the keyboard only ----------------------------------------
@@ -174,10 +179,10 @@ def booked_slot_of(app, case_id: int):
         return [s.id for s in db.session.scalars(db.select(HearingSlot).filter_by(booked_application_id=case_id))]
 
 
-def test_c_applicant_books_and_reschedules_the_hearing_with_the_keyboard(page, app, axe):
+def test_c_applicant_reschedules_the_proposed_hearing_with_the_keyboard(page, app, axe):
     lang = "en"
     case_id = demo_case_id(app)
-    to_preliminary_refusal(app, case_id)
+    to_preliminary_refusal(app, case_id)  # the notice proposed a time and booked the applicant into it (п.9)
     number = case_number(app, case_id)
     log_in(page, lang, "applicant", "demo-applicant", axe)
     expect_language(page, lang, "Personal cabinet")
@@ -191,21 +196,17 @@ def test_c_applicant_books_and_reschedules_the_hearing_with_the_keyboard(page, a
     picker = page.locator("#slot-picker")
     slots = picker.get_by_role("radio")
     assert slots.count() >= 2, "the lawful window offers more than one slot"
+    proposed_note = t(lang, "This is the time the notice proposed; you may choose another one below.")
     mark_page(page)
 
-    # Book: Tab into the group, Space chooses, Tab to the button, Enter sends (htmx swaps the picker).
+    # The proposed time is booked and checked: Tab into the group lands on it.
     first = tab_to_slot(page)
-    page.keyboard.press("Space")
     expect(picker.get_by_role("radio", name=first)).to_be_checked()
-    tab_to_button(page, t(lang, "Book this time"))
-    page.keyboard.press("Enter")
-    expect(picker.get_by_role("status")).to_have_text(t(lang, "Booked: %(moment)s.", moment=first))
-    assert_same_page(page)
-    axe.check(page, "hearing page, booked (htmx)")
-    assert len(booked_slot_of(app, case_id)) == 1
+    expect(picker.get_by_role("status")).to_have_text(t(lang, "Booked: %(moment)s.", moment=first) + " " + proposed_note)
+    held = booked_slot_of(app, case_id)
+    assert len(held) == 1
 
-    # Reschedule: back into the group (the booked slot is checked), the arrow key moves to the next one.
-    assert tab_to_slot(page) == first
+    # Reschedule: the arrow key moves to the next time, Tab to the button, Enter sends (htmx swaps the picker).
     page.keyboard.press("ArrowDown")
     second = page.evaluate("document.activeElement.labels[0].textContent.trim()")
     assert second != first
@@ -215,22 +216,32 @@ def test_c_applicant_books_and_reschedules_the_hearing_with_the_keyboard(page, a
     expect(picker.get_by_role("status")).to_have_text(t(lang, "Booked: %(moment)s.", moment=second))
     assert_same_page(page)
     axe.check(page, "hearing page, rescheduled (htmx)")
-    held = booked_slot_of(app, case_id)
-    assert len(held) == 1
+    moved = booked_slot_of(app, case_id)
+    assert len(moved) == 1 and moved != held
+
+    # And back to the proposed time, the same way.
+    assert tab_to_slot(page) == second
+    page.keyboard.press("ArrowUp")
+    expect(picker.get_by_role("radio", name=first)).to_be_checked()
+    tab_to_button(page, t(lang, "Reschedule"))
+    page.keyboard.press("Enter")
+    expect(picker.get_by_role("status")).to_have_text(t(lang, "Booked: %(moment)s.", moment=first) + " " + proposed_note)
+    assert_same_page(page)
+    assert booked_slot_of(app, case_id) == held
 
     # A reload shows the same booking and the calendar invitation.
     page.reload()
-    expect(picker.get_by_role("status")).to_have_text(t(lang, "Booked: %(moment)s.", moment=second))
+    expect(picker.get_by_role("status")).to_contain_text(t(lang, "Booked: %(moment)s.", moment=first))
     expect(page.get_by_role("link", name=t(lang, "Add to my calendar (.ics)"))).to_be_visible()
 
 
 # --- (d) the hearing's record, the signature, the public check ------------------------------------
 
-def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirms(new_page, app, axe):
+def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirms(new_page, app, ncalayer, axe):
     from portal.core.clock import ALMATY
 
     case_id = demo_case_id(app)
-    to_preliminary_refusal(app, case_id, book_slot=True)
+    to_preliminary_refusal(app, case_id, hearing_begun=True)
     number = case_number(app, case_id)
 
     # The clerk, in Russian: the record of the hearing, then the draft of the final decision.
@@ -249,6 +260,9 @@ def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirm
     clerk.get_by_label(t(lang, "The applicant's arguments")).fill("Резервный комплекс будет перенесён в Караганду.")
     clerk.get_by_label(t(lang, "What was examined")).fill("Договор аренды помещения.")
     clerk.get_by_label(t(lang, "The grounds for refusal are confirmed")).check()
+    # The applicant stated a position: why the ground stands nevertheless (printed in the refusal).
+    clerk.locator("fieldset#stands textarea#stands-2").fill(
+        "Договор аренды не подтверждает размещение в другом населённом пункте на дату заслушивания.")
     clerk.get_by_role("button", name=t(lang, "Save the record")).click()
     status_line(clerk, lang, "Hearing held: final decision being prepared")
     axe.check(clerk, "case (hearing held)")
@@ -270,7 +284,7 @@ def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirm
     expect(signatory.get_by_role("heading", level=1)).to_contain_text(t(lang, "Sign the decision"))
     expect(signatory.get_by_role("heading", name=t(lang, "Reasons for refusal"))).to_be_visible()
     axe.check(signatory, "sign the decision")
-    signatory.get_by_role("button", name=t(lang, "Sign with the provider's EDS and issue")).click()
+    sign_with_ncalayer(signatory, lang, ncalayer, "signatory")  # with the signatory's own key
     expect(signatory.get_by_role("status")).to_contain_text(
         t(lang, "The decision is signed and delivered to the applicant's cabinet."))
     expect(signatory.get_by_role("cell", name=t(lang, "Nothing waits for your signature."))).to_be_visible()
@@ -291,7 +305,7 @@ def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirm
     found = public.locator("dl.summary")
     expect(found).to_contain_text(t(lang, "Motivated refusal") + " № " + decision_number)
     expect(found).not_to_contain_text("210640005550")  # whom the provider refused is not published
-    expect(found).to_contain_text("Ерлан Жумабеков")
+    expect(found).to_contain_text(certificate_name("signatory"))  # from the certificate that signed it
     axe.check(public, "verification result")
 
 
