@@ -18,7 +18,6 @@
 | EDS_CHALLENGE_SECONDS  | 300                            | lifetime of an EDS log-in challenge      |
 | NCALAYER_URL    | wss://127.0.0.1:13579                | where the pages reach NCALayer (the CSP allows exactly this) |
 | PROVIDER_BIN    | demo ministry's BIN (required in production) | the provider's BIN: the signatory's certificate must carry it (п.11) |
-| PROVIDER_HEAD_NAME     | demo name                      | the head named on the certificate (App. 3) |
 | AUTHORITY_BIN   | demo authority's BIN (required in production) | the quality-control authority's BIN: its official's certificate must carry it (п.19) |
 | PORTAL_URL      | http://127.0.0.1:5000                | public address of the portal, for links in e-mails |
 | MAIL_TRANSPORT  | folder (smtp when production)        | "smtp", or "folder": each mail an .eml file |
@@ -111,7 +110,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Decisions are signed by the officials themselves (п.11, п.19): their certificates must carry these BINs.
         "PROVIDER_BIN": os.environ.get("PROVIDER_BIN", ""),
         "AUTHORITY_BIN": os.environ.get("AUTHORITY_BIN", ""),
-        "PROVIDER_HEAD_NAME": os.environ.get("PROVIDER_HEAD_NAME", "Жумабеков Ерлан"),
         # Notifications (portal/notifications): a developer reads the mails in a folder, production relays them.
         "PORTAL_URL": os.environ.get("PORTAL_URL", "http://127.0.0.1:5000"),
         "MAIL_TRANSPORT": os.environ.get("MAIL_TRANSPORT", "smtp" if env == "production" else "folder"),

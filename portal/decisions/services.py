@@ -108,8 +108,7 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
     main = application.main_complex
     content = {"bin": application.bin, "legal_name": application.legal_name,
                "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
-               "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER,
-               "head": current_app.config["PROVIDER_HEAD_NAME"]}
+               "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER}
     if application.kind == "reissue":
         content["replaces"] = application.reissue_certificate_number
     obstacle = reissue_refusal_due(application) if kind == REFUSAL else None

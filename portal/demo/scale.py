@@ -1012,8 +1012,7 @@ class _Run:
             signed = stage != DECISION_DRAFTED
             decision_id = refusal_ids["decision"] = new_id("decision")
             content = {"bin": bin_, "legal_name": legal_name, "legal_address": legal_address, "pool_name": pool,
-                       "location": f"{settlement}, {STREETS[0]}", "provider": PROVIDER,
-                       "head": current_app.config["PROVIDER_HEAD_NAME"]}
+                       "location": f"{settlement}, {STREETS[0]}", "provider": PROVIDER}
             if kind == REISSUE:
                 content["replaces"] = reissue_number
             if decision_kind == "refusal":

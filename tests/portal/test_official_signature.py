@@ -77,6 +77,9 @@ def test_the_signatory_signs_the_decision_of_today_with_their_own_key_and_everyt
     assert root.tag == f"{{{DECISION_NS}}}decision" and root.get("issued") == today.isoformat()
     assert root.get("number") == f"DMP-C-{today.year}-{decision_id:06d}" and root.get("validUntil")
     assert root.get("number") in page and "Valid until" in page  # the page shows what is signed
+    # Appendix 3's head line names whoever signs (п.11: the authorised person or the one replacing him), from the
+    # certificate once signed: the document names nobody else.
+    assert root.find(f"{{{DECISION_NS}}}head") is None
     assert_nothing_issued(app, decision_id)  # preparing the document stores nothing
 
     with app.app_context():
@@ -96,6 +99,7 @@ def test_the_signatory_signs_the_decision_of_today_with_their_own_key_and_everyt
         number, serial, case_id = decision.number, signer["serial"], decision.application_id
 
     shown = client.get(f"/applications/{case_id}/decision").get_data(as_text=True)
+    assert f"{signatory['name']}, Вице-министр (signature: EDS)" in shown
     assert "eds-stamp" in shown and signatory["name"] in shown and signatory["iin"] in shown
     assert "person with signing right" in shown and serial in shown
     pdf = client.get(f"/applications/{case_id}/decision.pdf")
