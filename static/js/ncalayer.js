@@ -198,6 +198,7 @@
 
   function showState(box, state, detail) {
     box.querySelector("[data-ncalayer-progress]").hidden = state !== "working";
+    box.querySelector("[data-ncalayer-sending]").hidden = state !== "sending";
     var errors = box.querySelector("[data-ncalayer-errors]");
     var shown = false;
     errors.querySelectorAll("[data-ncalayer-error]").forEach(function (el) {
@@ -228,7 +229,7 @@
       client.close();
       if (typeof signed !== "string" || !signed) throw new NCALayerError("failed", "empty answer");
       targetField(form, box.getAttribute("data-target") || "signed_text").value = signed;
-      showState(box, "working");
+      showState(box, "sending");  // NCALayer is done; the portal now checks the signature
       var submitter = submitterOf(form);
       if (submitter) form.requestSubmit(submitter); else form.requestSubmit();
     }).catch(function (error) {

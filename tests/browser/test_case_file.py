@@ -209,7 +209,7 @@ def test_signing_and_the_pdf_download_show_that_they_are_working(new_page, app, 
                lambda route: (time.sleep(0.5) if route.request.method == "POST" else None, route.continue_()))
     page.evaluate("""() => window.addEventListener('submit', e => {
         const b = e.target.querySelector('[data-ncalayer-button]'),
-              p = e.target.querySelector('[data-ncalayer-progress]'),
+              p = e.target.querySelector('[data-ncalayer-sending]'),
               seen = JSON.parse(sessionStorage.getItem('seen') || '[]');
         seen.push({form: e.target.getAttribute('aria-busy'), text: b.textContent.trim(), disabled: b.disabled,
                    says: !p.hidden && p.getAttribute('role') === 'status', sent: !e.defaultPrevented});
@@ -219,8 +219,8 @@ def test_signing_and_the_pdf_download_show_that_they_are_working(new_page, app, 
     sign_with_ncalayer(page, lang, ncalayer, "signatory")
     expect(page.get_by_role("status")).to_contain_text(
         t(lang, "The decision is signed and delivered to the applicant's cabinet."))
-    # The button stays pressed (disabled), a status line says the page is working, the second submission is
-    # stopped (the form is aria-busy).
+    # The button stays pressed (disabled), a status line says the signed document is on its way to be checked
+    # (no longer "waiting for NCALayer"), the second submission is stopped (the form is aria-busy).
     busy = {"form": "true", "text": t(lang, SIGN_WITH_NCALAYER), "disabled": True, "says": True}
     assert page.evaluate("JSON.parse(sessionStorage.getItem('seen'))") == [{**busy, "sent": True},
                                                                           {**busy, "sent": False}]
