@@ -10,6 +10,15 @@
   notice sent after 18:30 or on a day off counts on the next working day).
 - Slots lie inside the provider's working hours, 9:00–18:30 Asia/Almaty, outside the
   lunch break 13:00–14:30 (Appendix 2 item 7).
+- п.9 «о ... времени и месте (способе)» (kk «уақыты мен орны (тәсілі) туралы»): the notice names
+  the time and the place, not only a way. In person or by video it proposes one lawful slot of the
+  window (the applicant is booked into it and may move it inside the window); in writing it names
+  the working day of the window by whose end (18:30) the position is awaited (`position_days`,
+  `position_awaited_until`).
+- A notice after the last lawful moment of п.10 (`is_late`) is still sent: п.10 binds the
+  provider, it does not take away the applicant's right to be heard on the preliminary decision
+  (п.9; APPK art. 73). The portal records the lateness as a breach of п.10 with the clerk's reason
+  and the case goes on, the hearing's 2 working days counting from the actual notice.
 """
 from __future__ import annotations
 
@@ -58,3 +67,24 @@ def is_lawful_slot(start: datetime, notice_day: date, calendar: WorkingCalendar,
     first, last = hearing_window(notice_day, calendar, law)
     day = start.astimezone(ALMATY).date()
     return first <= day <= last and calendar.is_workday(day) and is_working_time(start, timedelta(minutes=minutes))
+
+
+def position_days(notice_day: date, calendar: WorkingCalendar, law: LawVersion) -> list[date]:
+    """The working days of the window: a notice in writing awaits the position until the end of one of them."""
+    first, last = hearing_window(notice_day, calendar, law)
+    days, day = [], first
+    while day <= last:
+        if calendar.is_workday(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def position_awaited_until(day: date) -> datetime:
+    """The moment a written position named for `day` is awaited until: the end of the provider's working day."""
+    return datetime.combine(day, CLOSES, tzinfo=ALMATY)
+
+
+def is_late(sent_at: datetime, last_moment: datetime | None) -> bool:
+    """True when a notice sent at `sent_at` comes after the last lawful moment of п.10 (moments, not dates)."""
+    return last_moment is not None and sent_at > last_moment

@@ -1,6 +1,6 @@
 """Forms of the notice, the applicant's answer and the hearing's record."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
 from portal.core.forms import LocalDateTimeField, Required, WholeNumberField, max_length
 from portal.core.i18n import lazy_gettext as _l
@@ -16,6 +16,14 @@ class NoticeForm(FlaskForm):
         (WRITTEN, _l("In writing"))], validators=[Required()])
     place = StringField(_l("Address, video link, or where the written position is sent"),
                         validators=[Required(), max_length(500)])
+    # п.9: the notice names the time. The choices are the lawful ones of a notice sent now (set by the view);
+    # which of the two applies follows the method, so the service checks them and says what is missing.
+    slot = SelectField(_l("Proposed time of the hearing (in person or by video)"), validate_choice=False,
+                       description=_l("The applicant is booked for this time and may move it within the window."))
+    written_by = SelectField(_l("Date by which the written position is awaited (in writing)"), validate_choice=False,
+                             description=_l("Until the end of that working day, 18:30."))
+    # п.10 broken: a notice after its last lawful moment goes out only with the reason (a breach, for the supervisor).
+    late_reason = TextAreaField(_l("Reason the notice is sent late"), validators=[max_length(2000)])
 
 
 class BookSlotForm(FlaskForm):

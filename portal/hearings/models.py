@@ -26,8 +26,15 @@ class PreliminaryRefusal(db.Model):
     position: Mapped[str] = mapped_column(Text, default="")   # the applicant's stated position
     position_at = mapped_column(UTCDateTime)
     invitation_sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE: a reschedule replaces
+    # п.9 «о месте и времени»: the time the notice named — the proposed slot's start (in person, video), or the
+    # moment the written position is awaited until (18:30 of a working day of the window). None before issue 14.
+    proposed_at = mapped_column(UTCDateTime)
+    # п.10 broken: the notice went out after its last lawful moment; the clerk's reason, and the term it missed.
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    late_deadline_id: Mapped[int | None] = mapped_column(ForeignKey("deadline.id", ondelete="SET NULL"))
 
     clerk = relationship("User")
+    late_deadline = relationship("Deadline")
 
 
 class HearingSlot(db.Model):

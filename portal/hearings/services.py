@@ -12,7 +12,7 @@ from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
 from portal.core.i18n import official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
-from portal.deadlines.models import MET, OPEN
+from portal.deadlines.models import MET, MISSED, OPEN
 from portal.deadlines.services import warning_moment
 from portal.events import services as events
 from portal.extensions import db
@@ -24,17 +24,9 @@ from portal.review.models import ReviewDecision
 from portal.signatures import services as signatures
 from portal.review.services import InvalidDecision, WrongStage
 from rules.deadlines import hearing_deadline
-from rules.hearing import hearing_window, slot_starts
+from rules.hearing import hearing_window, is_late, position_awaited_until, position_days, slot_starts
 
 SLOT_MINUTES = 30
-
-
-class NoticeTooLate(Exception):
-    """п.10: the notice can no longer go out in time; `last_day` was the last lawful day."""
-
-    def __init__(self, last_day: date):
-        super().__init__(f"the last lawful day for the notice was {last_day.isoformat()}")
-        self.last_day = last_day
 
 
 class SlotUnavailable(Exception):
@@ -61,14 +53,29 @@ def refusal_of(application: Application) -> PreliminaryRefusal | None:
 # --- the notice (п.9, п.10) ------------------------------------------------------------------
 
 def notice_terms(application: Application, now: datetime) -> dict:
-    """What the clerk must know before sending: the last lawful day and the hearing window if sent now."""
+    """What the clerk must know before sending: the last lawful moment, whether it passed, the window if sent now."""
     latest = _deadline(application, "hearing_notice")
     today = _local_day(now)
     # A notice sent after 18:30 (or on a day off) counts on the next working day (rules/calendar.py act_day),
     # and the notice's term ends at 18:30 of its last day: the check compares moments, not dates.
     first, last = hearing_window(_notice_day(now), current_calendar(), law_for(application))
+    late = is_late(now, latest.due_at if latest else None)
     return {"last_day": latest.due_date if latest else None, "last_moment": latest.due_at if latest else None,
-            "today": today, "in_time": latest is None or now <= latest.due_at, "window": (first, last)}
+            "today": today, "in_time": not late, "late": late, "window": (first, last)}
+
+
+def proposable_slots(application: Application, clerk, now: datetime) -> list[datetime]:
+    """The times a notice sent now may propose (п.9): the lawful slots of its window the clerk has free."""
+    starts = slot_starts(_notice_day(now), current_calendar(), law_for(application), SLOT_MINUTES)
+    held = set(db.session.scalars(select(HearingSlot.starts_at).where(
+        HearingSlot.clerk_id == clerk.id, HearingSlot.starts_at.in_(starts),
+        HearingSlot.booked_application_id.is_not(None), HearingSlot.booked_application_id != application.id)))
+    return [start for start in starts if start not in held]
+
+
+def proposable_days(application: Application, now: datetime) -> list[date]:
+    """The days a notice in writing sent now may await the position until (the working days of its window)."""
+    return position_days(_notice_day(now), current_calendar(), law_for(application))
 
 
 def proposed_grounds(application: Application) -> list[dict]:
@@ -93,8 +100,15 @@ def _because(decision, number: int) -> list:
 
 
 def send_preliminary_refusal(application: Application, clerk, method: str, place: str,
-                             expected_version: int | None, now: datetime | None = None) -> PreliminaryRefusal:
-    """Notify the applicant of the preliminary decision and the hearing; refuse a notice that is too late."""
+                             expected_version: int | None, now: datetime | None = None, *,
+                             proposed: datetime | date | None = None, late_reason: str = "") -> PreliminaryRefusal:
+    """Notify the applicant of the preliminary decision and of the hearing's time and place (п.9, п.10).
+
+    `proposed` is the slot's start (in person, by video: the applicant is booked into it and may move it inside
+    the window) or the working day by whose end the written position is awaited. A notice after its last lawful
+    moment goes out only with `late_reason`: the hearing_notice term is then missed (it was), and the notice is
+    kept as the act that broke it, for the supervisor to see; the case goes on from the actual notice.
+    """
     now = now or now_utc()
     check_version(application, expected_version)
     if application.status != GROUNDS_FOUND:
@@ -104,25 +118,100 @@ def send_preliminary_refusal(application: Application, clerk, method: str, place
         errors["method"] = _l("Choose how the hearing is held.")
     if not place.strip():
         errors["place"] = _l("Give the address, the video link, or where the written position is sent.")
+    proposed_at = _proposed_moment(application, clerk, method, proposed, now, errors)
+    terms = notice_terms(application, now)
+    reason = (late_reason or "").strip()
+    if terms["late"] and not reason:
+        errors["late_reason"] = _l(
+            "The last lawful moment for the notice was %(moment)s (п.10). Give the reason it is sent late: the "
+            "notice is then recorded as a breach of п.10 and shown to the supervisor.",
+            moment=official_datetime(terms["last_moment"]))
     if errors:
         raise InvalidDecision(errors)
-    terms = notice_terms(application, now)
-    if not terms["in_time"]:
-        raise NoticeTooLate(terms["last_day"])
     refusal = PreliminaryRefusal(application_id=application.id, grounds=proposed_grounds(application),
-                                 method=method, place=place.strip(), sent_at=now, clerk_id=clerk.id)
+                                 method=method, place=place.strip(), sent_at=now, clerk_id=clerk.id,
+                                 proposed_at=proposed_at, late_reason=reason if terms["late"] else None)
     db.session.add(refusal)
+    slot = None
     if method != WRITTEN:
         _open_slots(clerk, _notice_day(now), law_for(application))
+        slot = _book_proposed(application, clerk, proposed_at, now)
+        refusal.invitation_sequence = 1  # the proposed time is an invitation the calendar file carries
     notice = _deadline(application, "hearing_notice")
-    if notice is not None and notice.state == OPEN:
+    if notice is not None and terms["late"]:
+        _record_breach(application, notice, refusal, now)
+    elif notice is not None and notice.state == OPEN:
         notice.state, notice.met_at, notice.next_check_at = MET, now, None
     _move_hearing_deadline(application, _notice_day(now))
     application.status = PRELIMINARY_REFUSAL
+    late = ({"late": True, "late_reason": reason, "last_moment": terms["last_moment"].isoformat()}
+            if terms["late"] else {})
     events.record(application, "preliminary_refusal.sent", actor=clerk, grounds=[g["number"] for g in refusal.grounds],
-                  method=method)
-    notifications.preliminary_refusal_sent(application, refusal)
+                  method=method, proposed_at=proposed_at.isoformat(), **late)
+    notifications.preliminary_refusal_sent(application, refusal, slot, now)
     return refusal
+
+
+def _proposed_moment(application: Application, clerk, method: str, proposed, now: datetime, errors: dict):
+    """The moment the notice names (п.9), or None with the error next to the field that should name it."""
+    if method == WRITTEN:
+        day = proposed.astimezone(ALMATY).date() if isinstance(proposed, datetime) else proposed
+        days = proposable_days(application, now)
+        if not isinstance(day, date):
+            errors["written_by"] = _l("Give the date by which the written position is awaited: the notice must "
+                                      "name the time of the hearing (п.9).")
+        elif day not in days:
+            errors["written_by"] = _l("Choose a working day of the hearing's window, %(first)s to %(last)s (п.10).",
+                                      first=official_date(days[0]), last=official_date(days[-1]))
+        else:
+            return position_awaited_until(day)
+    elif method in METHODS:
+        if not isinstance(proposed, datetime):
+            errors["slot"] = _l("Choose the time of the hearing: the notice must name its time and place (п.9).")
+        elif proposed not in proposable_slots(application, clerk, now):
+            errors["slot"] = _l("This time is not a free lawful time of the hearing's window for a notice sent now. "
+                                "Choose another one.")
+        else:
+            return proposed
+    return None
+
+
+def _book_proposed(application: Application, clerk, start: datetime, now: datetime) -> HearingSlot:
+    """Book the case into the proposed slot; the database lets only one case hold it."""
+    slot = db.session.scalar(select(HearingSlot).where(HearingSlot.clerk_id == clerk.id,
+                                                       HearingSlot.starts_at == start))
+    taken = db.session.execute(
+        update(HearingSlot).where(HearingSlot.id == slot.id, HearingSlot.booked_application_id.is_(None))
+        .values(booked_application_id=application.id, booked_at=now)).rowcount
+    if taken != 1:
+        raise InvalidDecision({"slot": _l("This time has just been taken by another hearing. Choose another one.")})
+    db.session.refresh(slot)
+    return slot
+
+
+def _record_breach(application: Application, notice, refusal: PreliminaryRefusal, now: datetime) -> None:
+    """п.10 broken: the term is missed (as the sweeper would have marked it), done late now, linked to the notice."""
+    if notice.state == OPEN:
+        notice.state = MISSED
+        events.record(application, "deadline.missed", at=now, code=notice.code, due=notice.due_date.isoformat(),
+                      paragraph=notice.paragraph)
+        notifications.deadline_escalated("deadline.missed", notice, now)
+    notice.met_at, notice.next_check_at = now, None
+    application.overdue_since = application.overdue_since or now
+    db.session.flush()
+    refusal.late_deadline_id = notice.id
+
+
+def late_notices(deadlines) -> dict[int, PreliminaryRefusal]:
+    """The late notices linked to these terms, by the term's id (pages of deadlines show the breach and its reason).
+
+    Only a hearing_notice term missed and then done (met_at set) can have one: other pages cost no statement.
+    """
+    ids = [d.id for d in deadlines if d.code == "hearing_notice" and d.state == MISSED and d.met_at is not None]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(PreliminaryRefusal).where(PreliminaryRefusal.late_deadline_id.in_(ids)))
+    return {row.late_deadline_id: row for row in rows}
 
 
 def _move_hearing_deadline(application: Application, notice_day: date) -> None:
@@ -335,11 +424,13 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
     """Why the hearing cannot have been held at `held_at`, or None.
 
     Never in the future, nor before the applicant could be heard (п.9, п.10): the notice at the earliest;
-    a booked hearing, at its time; a waived one, from the waiver (the applicant asked for nothing more,
-    so there is nothing to wait for); one in person or by video that nobody booked, from the start of the
+    a booked hearing (the time the notice proposed, or the one the applicant moved it to), at its time; a
+    waived one, from the waiver (the applicant asked for nothing more, so there is nothing to wait for); one in
+    person or by video that nobody booked (a notice from before times were named), from the start of the
     window's last slot (until then the applicant could still book); one in writing, from the first working
     day after the notice as for slots (rules.hearing: the applicant keeps the rest of the notice day to
-    write), and not before the position it weighs when one came through the portal.
+    write), and not before the position it weighs when one came through the portal, nor, while none came, before
+    the moment the notice awaited it until.
     """
     if held_at > now:
         return _l("The hearing cannot be recorded before it is held: this moment is in the future.")
@@ -349,6 +440,9 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
     if refusal.waived_at is not None:
         bounds.append((refusal.waived_at, _l("The applicant declined the hearing on %(moment)s: the record cannot "
                                              "be dated earlier.", moment=at(refusal.waived_at))))
+    elif slot is not None and refusal.proposed_at is not None and slot.starts_at == refusal.proposed_at:
+        bounds.append((slot.starts_at, _l("The notice set the hearing for %(moment)s and the applicant kept that "
+                                          "time: it cannot have been held earlier.", moment=at(slot.starts_at))))
     elif slot is not None:
         bounds.append((slot.starts_at, _l("The applicant booked the hearing for %(moment)s: it cannot have been "
                                           "held earlier.", moment=at(slot.starts_at))))
@@ -368,6 +462,11 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
             bounds.append((refusal.position_at, _l("The applicant's written position arrived on %(moment)s: a "
                                                    "hearing in writing cannot be dated earlier.",
                                                    moment=at(refusal.position_at))))
+        elif refusal.proposed_at is not None:
+            # п.9: the notice awaited the position until this moment; without it, the applicant keeps the time named.
+            bounds.append((refusal.proposed_at, _l("The notice awaited the applicant's written position until "
+                                                   "%(moment)s and none has come: a hearing in writing cannot be "
+                                                   "dated earlier.", moment=at(refusal.proposed_at))))
     earliest, message = max(bounds, key=lambda bound: bound[0])
     # The moment is typed to the minute: a notice sent at 10:15:42 lets the hearing be held at 10:15.
     return message if held_at < earliest.replace(second=0, microsecond=0) else None

@@ -1,15 +1,18 @@
 """The clerk's notice and record, and the applicant's answer: slot picker, position, waiver."""
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
 from portal.applications.models import Application
 from portal.applications.access import case_changed, case_or_404
-from portal.core.clock import now_utc
+from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import version_from
 from portal.core.i18n import gettext as _
+from portal.core.i18n import official_date, official_datetime
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
 from portal.core.xmltext import xml_text
@@ -19,14 +22,15 @@ from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, P
 from portal.documents.services import UploadRejected
 from portal.hearings import position_xml
 from portal.hearings.invitation import invitation
+from portal.hearings.models import WRITTEN
 from portal.review.services import InvalidDecision, WrongStage
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("hearings", __name__)
-
-
+# Pages of deadlines (the case, deadlines at risk) show a late notice's breach of п.10 and its reason.
+bp.add_app_template_global(services.late_notices)
 
 
 # --- the clerk ------------------------------------------------------------------------------
@@ -35,28 +39,45 @@ bp = Blueprint("hearings", __name__)
 @roles_required(CLERK)
 def notice(application_id: int):
     application = case_or_404(application_id)
+    now = now_utc()
     form = NoticeForm(data={"version": application.version} if request.method == "GET" else None)
-    too_late = None
+    _offer_times(form, application, now)
     if form.validate_on_submit():
         try:
-            services.send_preliminary_refusal(application, g.user, form.method.data, form.place.data, version_from(form.version.data))
+            services.send_preliminary_refusal(application, g.user, form.method.data, form.place.data,
+                                              version_from(form.version.data), proposed=_proposed(form),
+                                              late_reason=form.late_reason.data or "")
             db.session.commit()
             flash(_("The preliminary decision to refuse and the hearing notice were sent."), "success")
             return redirect(url_for("applications.case", application_id=application_id))
         except (WrongStage, StaleDataError):
             return case_changed(application_id)
-        except services.NoticeTooLate as exc:
-            db.session.rollback()
-            too_late = exc.last_day
         except InvalidDecision as exc:
             db.session.rollback()
             for name, message in exc.errors.items():
                 getattr(form, name).errors = [message]
-    terms = services.notice_terms(application, now_utc())
-    too_late = too_late or (None if terms["in_time"] else terms["last_day"])
-    return render_template("hearings/notice.html", application=application, form=form, terms=terms,
-                           too_late=too_late, grounds=services.proposed_grounds(application)), (
-        422 if (form.errors or too_late) else 200)
+    return render_template("hearings/notice.html", application=application, form=form,
+                           terms=services.notice_terms(application, now_utc()),
+                           grounds=services.proposed_grounds(application)), 422 if form.errors else 200
+
+
+def _offer_times(form: NoticeForm, application: Application, now) -> None:
+    """The lawful times and days a notice sent now may name (п.9), in the form's choices."""
+    form.slot.choices = [("", _("Choose a time"))] + [
+        (start.astimezone(ALMATY).strftime("%Y-%m-%dT%H:%M"), official_datetime(start))
+        for start in services.proposable_slots(application, g.user, now)]
+    form.written_by.choices = [("", _("Choose a day"))] + [
+        (day.isoformat(), official_date(day)) for day in services.proposable_days(application, now)]
+
+
+def _proposed(form: NoticeForm):
+    """The moment (in person, video) or the day (in writing) the clerk chose; None when none or not one of ours."""
+    try:
+        if form.method.data == WRITTEN:
+            return date.fromisoformat(form.written_by.data or "")
+        return datetime.strptime(form.slot.data or "", "%Y-%m-%dT%H:%M").replace(tzinfo=ALMATY)
+    except ValueError:
+        return None
 
 
 @bp.route("/staff/cases/<int:application_id>/hearing-record", methods=["GET", "POST"])

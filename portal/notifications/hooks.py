@@ -48,12 +48,17 @@ def completeness_refused(application, findings: list[dict], note: str) -> None:
                             for f in findings])
 
 
-def preliminary_refusal_sent(application, refusal) -> None:
-    """п.9–п.10: the grounds, how the hearing is held, and until when."""
+def preliminary_refusal_sent(application, refusal, slot=None, now: datetime | None = None) -> None:
+    """п.9–п.10: the grounds, how, when and where the hearing is held, and until when; the proposed time is
+    reminded of as a booked one (the applicant was booked into it)."""
     last = next((d.due_date for d in application.deadlines if d.code == "hearing"), None)
+    proposed = refusal.proposed_at.isoformat() if refusal.proposed_at else None
     _to_applicant("preliminary_refusal.sent", f"preliminary_refusal.sent:{application.id}", application,
                   method=refusal.method, place=refusal.place, last_on=last.isoformat() if last else None,
+                  proposed_at=proposed,
                   grounds=[{k: g.get(k) for k in ("number", "paragraph", "text", "reason", "reasoning")} for g in refusal.grounds])
+    if slot is not None:
+        _remind(application, refusal, slot, now or now_utc())
 
 
 def hearing_booked(application, refusal, slot, rescheduled: bool, now: datetime | None = None) -> None:
@@ -64,6 +69,12 @@ def hearing_booked(application, refusal, slot, rescheduled: bool, now: datetime 
     sequence, starts = refusal.invitation_sequence, slot.starts_at.isoformat()
     _to_applicant(kind, f"{kind}:{application.id}:{sequence}", application, starts_at=starts,
                   place=refusal.place, method=refusal.method)
+    _remind(application, refusal, slot, now)
+
+
+def _remind(application, refusal, slot, now: datetime) -> None:
+    """The reminder of the time the case holds (hearing_reminder_moment), keyed by the invitation's SEQUENCE."""
+    sequence, starts = refusal.invitation_sequence, slot.starts_at.isoformat()
     moment = hearing_reminder_moment(slot.starts_at, now)
     if moment is not None:
         _to_applicant("hearing.reminder", f"hearing.reminder:{application.id}:{starts}:{sequence}", application,

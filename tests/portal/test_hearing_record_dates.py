@@ -55,16 +55,25 @@ def test_a_hearing_dated_before_the_notice_or_in_the_future_is_refused(app, clie
     auth.login("clerk")
     send_notice(client, case_id)
     with app.app_context():
-        sent_at = db.session.scalar(db.select(PreliminaryRefusal.sent_at).filter_by(application_id=case_id))
+        sent_at, proposed_at = db.session.execute(db.select(PreliminaryRefusal.sent_at, PreliminaryRefusal.proposed_at)
+                                                  .filter_by(application_id=case_id)).one()
+    # Issue 14 item 7: the notice named a time and booked the applicant for it; not held before it.
     message = held_at_error(record(client, case_id, "2020-01-01T10:00"))
-    assert message.startswith("The applicant could book a hearing until") and "booked none" in message
+    assert message == (f"The notice set the hearing for {typed(proposed_at)} and the applicant kept that time: "
+                       "it cannot have been held earlier.")
     assert nothing_recorded(app, case_id)
     tomorrow = typed(now_utc() + timedelta(days=1))
     assert "in the future" in held_at_error(record(client, case_id, tomorrow))
     assert nothing_recorded(app, case_id)
-    # Nobody booked a time, but the applicant still may: not before the last slot of the window has begun.
-    assert "booked none" in held_at_error(record(client, case_id, typed(now_utc())))
+    assert "The notice set the hearing for" in held_at_error(record(client, case_id, typed(now_utc())))
     assert nothing_recorded(app, case_id)
+    # A notice from before times were named, nobody booked: not before the last slot of the window has begun.
+    with app.app_context():
+        db.session.execute(db.update(HearingSlot).where(HearingSlot.booked_application_id == case_id)
+                           .values(booked_application_id=None, booked_at=None))
+        db.session.commit()
+    redate_refusal(app, case_id, proposed_at=None)
+    assert "booked none" in held_at_error(record(client, case_id, typed(now_utc())))
     # Ten days later, the window over and nothing booked: held from its last slot on, not at the notice.
     redate_refusal(app, case_id, sent_at=sent_at - timedelta(days=10))
     assert "booked none" in held_at_error(record(client, case_id, typed(sent_at - timedelta(days=10))))
@@ -75,7 +84,8 @@ def test_a_hearing_dated_before_the_notice_or_in_the_future_is_refused(app, clie
 
 def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, auth, monkeypatch):
     case_id, hearing = notified_case(app, client, auth)
-    slot_id = slot_ids(client.get(hearing).get_data(as_text=True))[0]
+    # The applicant moves the time the notice proposed (the first) to another one.
+    slot_id = slot_ids(client.get(hearing).get_data(as_text=True))[1]
     assert post_form(client, f"{hearing}/book", {"slot": slot_id}, page=hearing).status_code == 302
     auth.logout()
     with app.app_context():
@@ -123,8 +133,16 @@ def test_a_hearing_in_writing_waits_for_the_next_working_day_and_for_the_positio
     with app.app_context():
         first = current_calendar().add_workdays(sent_at.astimezone(ALMATY).date(), 1)
     same_day = typed(sent_at + timedelta(minutes=5))
+    # A notice from before times were named: held from the first working day after it.
+    redate_refusal(app, case_id, proposed_at=None)
     message = held_at_error(record(client, case_id, same_day))
     assert message.startswith(f"A hearing in writing is held from {first.strftime('%d.%m.%Y')}")
+    assert nothing_recorded(app, case_id)
+    # Issue 14 item 7: the notice awaited the position until 18:30 of a day of the window; none came.
+    awaited = datetime.combine(first, datetime.min.time(), tzinfo=ALMATY).replace(hour=18, minute=30)
+    redate_refusal(app, case_id, proposed_at=awaited)
+    message = held_at_error(record(client, case_id, typed(awaited - timedelta(hours=2))))
+    assert message.startswith(f"The notice awaited the applicant's written position until {typed(awaited)}")
     assert nothing_recorded(app, case_id)
     auth.logout()
 

@@ -40,12 +40,22 @@ def case_with_grounds(app, username: str) -> int:
         return case.id
 
 
-def send_notice(client, case_id, method="in_person"):
+def offered_times(page: str, name: str) -> list[str]:
+    """The values the notice form offers in its `name` select (slot: lawful times; written_by: days)."""
+    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
+    return [v for v in re.findall(r'<option[^>]*value="([^"]*)"', select.group(1)) if v]
+
+
+def send_notice(client, case_id, method="in_person", **extra):
+    """The clerk sends the notice through its page, naming the first lawful time it offers (п.9)."""
     path = f"/staff/cases/{case_id}/preliminary-refusal"
     page = client.get(path).get_data(as_text=True)
     version = re.search(r'name="version" type="hidden" value="(\d+)"|id="version" name="version" type="hidden" value="(\d+)"', page)
     version = next(v for v in version.groups() if v)
-    return post_form(client, path, {"version": version, "method": method, "place": "Астана, Мәңгілік Ел 55, каб. 301"})
+    when = ({"written_by": offered_times(page, "written_by")[0]} if method == "written"
+            else {"slot": offered_times(page, "slot")[0]})
+    return post_form(client, path, {"version": version, "method": method,
+                                    "place": "Астана, Мәңгілік Ел 55, каб. 301", **when, **extra})
 
 
 def notified_case(app, client, auth, method: str = "in_person") -> tuple[int, str]:
@@ -59,8 +69,8 @@ def notified_case(app, client, auth, method: str = "in_person") -> tuple[int, st
 
 
 def hearing_window_over(app, case_id: int, days: int = 10) -> None:
-    """Date the notice `days` back, as if the hearing window had passed with nothing booked: the hearing can be
-    recorded as held now (portal.hearings.services._not_held_then)."""
+    """Date the notice `days` back, as if the hearing window had passed: the hearing can be recorded as held now
+    (portal.hearings.services._not_held_then)."""
     from datetime import timedelta
 
     from portal.hearings.models import PreliminaryRefusal
@@ -68,6 +78,13 @@ def hearing_window_over(app, case_id: int, days: int = 10) -> None:
     with app.app_context():
         refusal = db.session.scalar(db.select(PreliminaryRefusal).filter_by(application_id=case_id))
         refusal.sent_at -= timedelta(days=days)
+        # The time the notice named (and the slot the applicant holds) passed with it (issue 14 item 7).
+        if refusal.proposed_at is not None:
+            refusal.proposed_at -= timedelta(days=days)
+        slot = db.session.scalar(db.select(HearingSlot).filter_by(booked_application_id=case_id))
+        if slot is not None:
+            slot.starts_at -= timedelta(days=days)
+            slot.ends_at -= timedelta(days=days)
         db.session.commit()
 
 
@@ -138,14 +155,18 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch
         assert {d.code: d.state for d in case.deadlines}["hearing"] == "met"
 
 
-def test_a_notice_after_the_last_lawful_day_is_refused_and_the_day_is_shown(app, client, auth, monkeypatch):
+def test_after_the_last_lawful_day_the_notice_page_asks_for_the_reason_instead_of_refusing(app, client, auth,
+                                                                                        monkeypatch):
+    """Issue 14 item 6: no dead end; tests/portal/test_notice_law.py follows the late notice to the decision."""
     case_id = case_with_grounds(app, "applicant")
     late = now_utc() + timedelta(days=30)
     monkeypatch.setattr("portal.hearings.services.now_utc", lambda: late)
     monkeypatch.setattr("portal.hearings.views.now_utc", lambda: late)
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/preliminary-refusal")
-    assert page.status_code == 422 and "The notice is too late" in page.get_data(as_text=True)
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "The notice is late" in text and 'name="late_reason"' in text
+    assert offered_times(text, "slot")  # the lawful times of a notice sent now
     with app.app_context():
         assert db.session.get(Application, case_id).status == "grounds_found"
 
@@ -310,7 +331,8 @@ def test_the_notice_is_in_time_until_1830_of_its_last_day_and_an_evening_notice_
         evening = datetime.combine(calendar.subtract_workdays(latest.due_date, 1), time(19, 0), tzinfo=ALMATY)
         assert hearings.notice_terms(case, evening)["window"][0] == calendar.add_workdays(latest.due_date, 1)
         hearings.send_preliminary_refusal(case, clerk, method="in_person", place="Астана, каб. 301",
-                                          expected_version=case.version, now=evening)
+                                          expected_version=case.version, now=evening,
+                                          proposed=hearings.proposable_slots(case, clerk, evening)[0])
         db.session.commit()
         rows = {d.code: d for d in case.deadlines}
         assert rows["hearing_notice"].state == "met"

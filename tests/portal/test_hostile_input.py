@@ -31,7 +31,7 @@ from tests.portal.test_applications_intake import (PDF, PNG, form_data, new_appl
                                                    upload)
 from tests.portal.test_csrf_everywhere import _snapshot
 from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, offered_times, send_notice
 from tests.portal.test_review import complete, registered_case
 
 SCRIPT = "<script>alert(1)</script>"
@@ -627,13 +627,14 @@ def _hostile_case(app, client, auth) -> dict:
     assert post_form(client, path, {"version": _xml_version(page), **decision, f"add-{extra}": "y",
                                     f"add-{extra}-reason": SCRIPT, "note": SCRIPT}).status_code == 302
     path = f"/staff/cases/{case_id}/preliminary-refusal"
-    assert post_form(client, path, {"version": _xml_version(page_of(client.get(path))), "method": "in_person",
-                                    "place": SCRIPT}).status_code == 302
+    notice = page_of(client.get(path))
+    assert post_form(client, path, {"version": _xml_version(notice), "method": "in_person", "place": SCRIPT,
+                                    "slot": offered_times(notice, "slot")[0]}).status_code == 302
     auth.logout()
 
     auth.login("applicant")
     hearing = f"/applications/{case_id}/hearing"
-    # No slot booked: the hearing is recorded once its window is over (below).
+    # The notice's proposed time is held: the hearing is recorded once the window is over (below).
     assert post_form(client, f"{hearing}/position", {"position": SCRIPT}, page=hearing).status_code == 302
     response = client.post(f"{hearing}/documents", data={"csrf_token": csrf_token(client, hearing),
                                                          "file": (io.BytesIO(PDF), f"{SCRIPT}.pdf")},

@@ -13,7 +13,7 @@ from portal.accounts.models import User
 from portal.applications.models import Application
 from portal.calendar_admin.models import CalendarException
 from portal.complaints.models import Complaint
-from portal.core.clock import ALMATY
+from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import Deadline
 from portal.decisions import services as decisions
 from portal.decisions.models import Decision
@@ -84,10 +84,13 @@ def june(app):
         case = db.session.get(Application, first)
         sign_decision(decisions.draft(case, clerk, None), signatory)
         case = db.session.get(Application, second)
-        hearings.send_preliminary_refusal(case, clerk, "written", "Астана, каб. 301", None, now=at(6, 5))
+        hearings.send_preliminary_refusal(case, clerk, "written", "Астана, каб. 301", None, now=at(6, 5),
+                                          proposed=hearings.proposable_days(case, at(6, 5))[0])
         hearings.record_hearing(case, clerk, {"outcome": "refusal_upheld", "held_at": at(6, 10)}, None)
         sign_decision(decisions.draft(case, clerk, None), signatory)
-        hearings.send_preliminary_refusal(db.session.get(Application, third), clerk, "written", "Астана", None)
+        third_case = db.session.get(Application, third)
+        hearings.send_preliminary_refusal(third_case, clerk, "written", "Астана", None,
+                                          proposed=hearings.proposable_days(third_case, now_utc())[0])
         db.session.commit()
 
         db.session.add(CalendarException(day=DECREE_DAY_OFF, is_workday=False, decree="Decree No. 1 (test)"))
