@@ -22,6 +22,8 @@ def decision_xml(decision) -> bytes:
         root.set("validUntil", decision.valid_until.isoformat())
     root.set("case", decision.application.number or "")
     content = decision.content
+    if content.get("refusal"):  # п.12: "further_consideration", the title of the Appendix 4 document
+        root.set("refusal", content["refusal"])
     for name in ("bin", "legal_name", "legal_address", "pool_name", "location", "head", "replaces"):
         if content.get(name):
             sub_element(root, NS, name.replace("_", "-"), content[name])

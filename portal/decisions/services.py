@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, GROUNDS_FOUND,
-                                        HEARING_HELD, PRELIMINARY_REFUSAL, REFUSED, REGISTERED, REISSUE,
-                                        UNDER_REVIEW, Application)
+                                        HEARING_HELD, INCOMPLETE_REFUSED, PRELIMINARY_REFUSAL, REFUSED, REGISTERED,
+                                        REISSUE, UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version, lock_for_update
 from portal.decisions.documents import decision_xml
@@ -50,6 +50,58 @@ def reissue_refusal_due(application: Application) -> dict | None:
     if application.kind != REISSUE or application.status not in REISSUE_REFUSABLE:
         return None
     return reissue_obstacle(application)
+
+
+# п.12, second paragraph: a re-issuance is answered with a motivated refusal of further consideration of the
+# application (Appendix 4), not with a refusal of the service; the document's title says so (content["refusal"]).
+FURTHER_CONSIDERATION = "further_consideration"
+
+# The ground of that refusal when the check of the re-issuance's documents finds them incomplete or expired.
+REISSUE_INCOMPLETE_TEXT = {
+    "kk": "Ұсынылған құжаттардың осы Қағидалардың талаптарына сәйкес келмеуі және (немесе) қолданылу мерзімі өткен "
+          "құжаттардың ұсынылуы",
+    "ru": "Несоответствие представленных документов требованиям настоящих Правил и (или) представление документов "
+          "с истекшим сроком действия",
+    "en": "The documents presented do not meet the requirements of the Rules and (or) documents whose term of "
+          "validity has expired were presented",
+}
+_DOCUMENT_PROBLEM = {
+    "missing": {"kk": "ұсынылмаған: {name}", "ru": "не представлен документ: {name}",
+                "en": "not presented: {name}"},
+    "expired": {"kk": "қолданылу мерзімі өткен: {name}", "ru": "истек срок действия документа: {name}",
+                "en": "its term of validity has expired: {name}"},
+}
+_DOCUMENTS_FOUND = {
+    "kk": "Қайта ресімдеуге ұсынылған құжаттарды тексеру нәтижесінде (Қағидалардың 12-тармағы) анықталды: {items}.",
+    "ru": "По результатам проверки документов, представленных для переоформления (пункт 12 Правил): {items}.",
+    "en": "The check of the documents presented for the re-issuance (para. 12 of the Rules) found: {items}.",
+}
+_CLERK_REASONS = {"kk": "Көрсетілетін қызметті берушінің дәлелдері: {note}",
+                  "ru": "Обоснование услугодателя: {note}",
+                  "en": "The provider's reasons: {note}"}
+
+
+def reissue_incomplete_ground(application: Application, findings: list[dict], note: str) -> dict:
+    """The ground of the п.12 refusal of a re-issuance whose documents are missing or expired, in kk/ru/en.
+
+    The reasoning names each document and what is wrong with it, then the clerk's own reasons (written once,
+    in the language the clerk used, and given as written in every language of the document).
+    """
+    from portal.law.services import law_for
+
+    names = {d.code: dict(d.name) for d in
+             law_for(application).document_list(application.kind, application.route).documents}
+    reasoning = {}
+    for lang in ("kk", "ru", "en"):
+        items = "; ".join(_DOCUMENT_PROBLEM[f["problem"]][lang].format(
+            name=names.get(f["code"], {}).get(lang) or names.get(f["code"], {}).get("en") or f["code"])
+            for f in findings)
+        text = _DOCUMENTS_FOUND[lang].format(items=items)
+        if note.strip():
+            text += " " + _CLERK_REASONS[lang].format(note=note.strip())
+        reasoning[lang] = text
+    return {"number": 1, "paragraph": "п. 12", "text": dict(REISSUE_INCOMPLETE_TEXT), "reason": "",
+            "reasoning": reasoning, "because": [f"reissue_{f['problem']}:{f['code']}" for f in findings]}
 
 
 def kind_due(application: Application) -> str | None:
@@ -105,15 +157,11 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
         raise WrongStage()
     if kind == CERTIFICATE and (missing := conditions_without_fact(application)):
         raise CertificateRefused(missing)
-    main = application.main_complex
-    content = {"bin": application.bin, "legal_name": application.legal_name,
-               "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
-               "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER}
-    if application.kind == "reissue":
-        content["replaces"] = application.reissue_certificate_number
+    content = _content(application)
     obstacle = reissue_refusal_due(application) if kind == REFUSAL else None
     if obstacle is not None:
         content["grounds"] = [reissue_ground(application, obstacle)]  # п.12: no hearing precedes this refusal
+        content["refusal"] = FURTHER_CONSIDERATION
     elif kind == REFUSAL:
         refusal = refusal_of(application)
         record = hearing_record(application)
@@ -126,12 +174,43 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
             content["hearing"] = hearing
     if kind == CERTIFICATE and application.kind == REISSUE:
         hold_certificate(application)  # drafted, the certificate is this case's: nobody claims it meanwhile
+    return _drafted(application, clerk, kind, content)
+
+
+def _content(application: Application) -> dict:
+    """What every decision states of the applicant and the pool (Appendices 3 and 4)."""
+    main = application.main_complex
+    content = {"bin": application.bin, "legal_name": application.legal_name,
+               "legal_address": application.legal_address, "pool_name": application.pool_name or application.legal_name,
+               "location": f"{main.settlement}, {main.address}" if main else "", "provider": PROVIDER}
+    if application.kind == "reissue":
+        content["replaces"] = application.reissue_certificate_number
+    return content
+
+
+def _drafted(application: Application, clerk, kind: str, content: dict, **event) -> Decision:
     decision = Decision(application_id=application.id, kind=kind, content=content, drafted_by_id=clerk.id,
                         drafted_at=now_utc(), status=DRAFTED)
     db.session.add(decision)
     application.status = DECISION_DRAFTED
-    events.record(application, "decision.drafted", actor=clerk, kind=kind)
+    events.record(application, "decision.drafted", actor=clerk, kind=kind, **event)
     return decision
+
+
+def draft_reissue_incomplete(application: Application, clerk, findings: list[dict], note: str) -> Decision:
+    """п.12, second paragraph: the clerk's finding that a re-issuance's documents are missing or expired, drafted as
+    the motivated refusal of further consideration (Appendix 4) that the signatory signs with their own EDS.
+
+    Called by review.services.decide_completeness; the case waits for the signature (DECISION_DRAFTED) and keeps
+    its hold on the certificate until the refusal is signed (sign() ends it as INCOMPLETE_REFUSED, which frees it).
+    """
+    if application.kind != REISSUE or application.status != REGISTERED or not findings:
+        raise WrongStage()
+    content = _content(application)
+    content["grounds"] = [reissue_incomplete_ground(application, findings, note)]
+    content["refusal"] = FURTHER_CONSIDERATION
+    content["completeness"] = [{"code": f["code"], "problem": f["problem"]} for f in findings]
+    return _drafted(application, clerk, REFUSAL, content, paragraph="п. 12")
 
 
 def awaiting_signature() -> list[Decision]:
@@ -181,7 +260,12 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
     decision.document, decision.status = signed, SIGNED
     decision.signed_by_id, decision.signed_at = signatory.id, now
     decision.signer = signatures.signer_record(report, signatory, now)
-    application.status = CERTIFICATE_ISSUED if decision.kind == CERTIFICATE else REFUSED
+    if decision.kind == CERTIFICATE:
+        application.status = CERTIFICATE_ISSUED
+    else:
+        # п.12: the refusal of a re-issuance's incomplete or expired documents ends the case as a refusal of further
+        # consideration, like п.7's; either way the hold on the certificate is released (CLAIM_RELEASED).
+        application.status = INCOMPLETE_REFUSED if (decision.content or {}).get("completeness") else REFUSED
     # A refusal under п.12 is also the act the check of the re-issuance's documents ends in (its 2 days).
     met_codes = ("service", "service_reissue") + (
         ("completeness", "reissue_review") if any(g.get("paragraph") == "п. 12"

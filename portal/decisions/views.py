@@ -29,6 +29,8 @@ wording.register(bp)  # the fixed wording of the forms of Appendices 1, 3, 4 (ru
 # The clerk's workbench offers the п.12 refusal of a re-issuance that cannot replace its certificate.
 bp.add_app_template_global(services.reissue_refusal_due, "reissue_refusal_due")
 bp.add_app_template_global(obstacle_sentence, "reissue_obstacle_sentence")
+# A re-issuance refused further consideration (п.12) links its signed Appendix 4 document from the status line.
+bp.add_app_template_global(services.decision_of, "case_decision")
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from portal.applications.models import (AWAITING_DECISION, GROUNDS_FOUND, INCOMPLETE_REFUSED, PORTAL, REGISTERED,
-                                        UNDER_REVIEW, Application)
+                                        REISSUE, UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version
 from portal.core.i18n import lazy_gettext as _l
@@ -97,6 +97,11 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
                         expected_version: int | None, override_reason: str = "") -> ReviewDecision:
     """Record the clerk's finding; an incomplete package ends the case with a motivated refusal.
 
+    An accreditation's refusal of further consideration (п.7) is sent at once. A re-issuance's (п.12, second
+    paragraph) is an Appendix 4 document signed with the EDS of the authorised person: the finding is drafted as
+    that refusal (decisions.services.draft_reissue_incomplete) and the case waits for the signature; the term of
+    the check is met when the signed refusal is sent.
+
     A clerk who departs from the rules' finding (a document the rules found in order marked missing, or the
     reverse) gives the reason; it is kept with the decision for the supervisor and the authority.
     """
@@ -123,6 +128,11 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
                               proposed={"findings": _plain(proposal)},
                               decided=decided, note=note.strip(), clerk_id=clerk.id, decided_at=now)
     db.session.add(decision)
+    if findings and application.kind == REISSUE:
+        from portal.decisions.services import draft_reissue_incomplete  # decisions.services imports this module
+
+        draft_reissue_incomplete(application, clerk, findings, note.strip())
+        return decision
     _meet(application, ("completeness",), now)
     if findings:
         application.status = INCOMPLETE_REFUSED

@@ -6,13 +6,15 @@ element by element, so nothing but what the portal holds can be signed in.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lxml import etree
 
+from portal.core.clock import ALMATY, now_utc
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.xmltext import xml_text
 from portal.signatures import schema
+from rules import forms
 
 NS = "urn:tyndau:application:1"
 XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'  # double-quoted, as NCALayer writes it
@@ -32,6 +34,7 @@ SECTIONS = [
     ("pool/backupComplex", _l("Backup hardware-software complexes")),
     ("conditions", _l("Conditions of accreditation")),
     ("consents", _l("Consents")),
+    ("statements", _l("The request and the declaration of Appendix 1")),
     ("reissue", _l("Re-issuance of the accreditation certificate")),
 ]
 OTHER = _l("other data")
@@ -57,8 +60,41 @@ def _complex(parent, tag: str, complex_) -> None:
     _add(element, "channel", complex_.provider_2, n=2)
 
 
+# The languages in which the fixed sentences of Appendix 1 are signed, in the schema's order.
+STATEMENT_LANGS = ("kk", "ru", "en")
+
+
+def _law_code(application) -> str:
+    from portal.law.services import law_for
+
+    return law_for(application).code
+
+
+def statements(application, day) -> dict[str, dict[str, str]]:
+    """Appendix 1's request and declaration in kk, ru and en as the portal words them for this draft.
+
+    The texts are the form's own (rules/data/forms): the applicant signs them, and a document whose sentences
+    differ from these is refused by the comparison with the draft. `day` is the declaration's date (the day the
+    portal prepared the document, Almaty time).
+    """
+    code = _law_code(application)
+    verb = "verb_reissue" if application.kind == "reissue" else "verb_accreditation"
+    out: dict[str, dict[str, str]] = {"request": {}, "declaration": {}}
+    for lang in STATEMENT_LANGS:
+        applicant = forms.line("appendix_1", "applicant", lang, code, name=application.legal_name, bin=application.bin)
+        out["request"][lang] = forms.line("appendix_1", "request", lang, code,
+                                          verb=forms.line("appendix_1", verb, lang, code), applicant=applicant)
+        out["declaration"][lang] = forms.line("appendix_1", "declaration", lang, code,
+                                              date=forms.date("appendix_1", day, lang, code))
+    return out
+
+
+def _local_day(moment: datetime):
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(ALMATY).date()
+
+
 def tree(application, prepared_at: datetime | None = None) -> etree._Element:
-    """The draft as an element tree in the schema's order."""
+    """The draft as an element tree in the schema's order (the declaration dated the day of `prepared_at`)."""
     root = etree.Element(ROOT, {"draft": str(application.id), "kind": application.kind}, nsmap={None: NS})
     applicant = _add(root, "applicant")
     _add(applicant, "bin", application.bin)
@@ -82,6 +118,12 @@ def tree(application, prepared_at: datetime | None = None) -> etree._Element:
     consents = _add(root, "consents")
     _add(consents, "secretsProtectedByLaw", _bool(application.consent_secrets))
     _add(consents, "personalData", _bool(application.consent_personal_data))
+    # Appendix 1: what the applicant asks for and the declaration that the information is true, as signed text.
+    texts = statements(application, _local_day(prepared_at or now_utc()))
+    fixed = _add(root, "statements")
+    for tag in ("request", "declaration"):
+        for lang in STATEMENT_LANGS:
+            _add(fixed, tag, texts[tag][lang], lang=lang)
     if application.kind == "reissue":
         reissue = _add(root, "reissue")
         _add(reissue, "certificateNumber", application.reissue_certificate_number)
@@ -131,8 +173,18 @@ def differences(signed, application) -> list[str] | None:
     if root is None or root.tag != ROOT:
         return None
     schema.refuse_unless_valid("application", root)
-    got, want = _data(root), _data(tree(application))
+    # The declaration is dated the day the portal prepared the document: the draft is written again for that day.
+    got, want = _data(root), _data(tree(application, _prepared_at(root)))
     return sorted(key for key in got.keys() | want.keys() if got.get(key) != want.get(key))
+
+
+def _prepared_at(root) -> datetime | None:
+    """The document's preparedAt (the schema made it an xs:dateTime), or None if it cannot be read."""
+    found = root.find(f"{{{NS}}}preparedAt")
+    try:
+        return datetime.fromisoformat((found.text or "").strip().replace("Z", "+00:00")) if found is not None else None
+    except ValueError:
+        return None
 
 
 def section_names(paths: list[str]) -> list[str]:

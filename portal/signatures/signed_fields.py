@@ -51,6 +51,10 @@ LABELS = {
     (APPLICATION, "secretsProtectedByLaw"): _l("Consent to the use of information constituting secrets protected "
                                                "by law"),
     (APPLICATION, "personalData"): _l("Consent to the collection and processing of personal data"),
+    (APPLICATION, "statements"): _l("The request and the declaration of Appendix 1"),
+    (APPLICATION, "request"): _l("The request"),
+    (APPLICATION, "declaration"): _l("The declaration that the information and the documents are true and valid"),
+    (APPLICATION, "@lang"): _l("Language"),
     (APPLICATION, "reissue"): _l("Re-issuance of the accreditation certificate"),
     (APPLICATION, "certificateNumber"): _l("Number of the certificate to re-issue"),
     (APPLICATION, "reason"): _l("Reason for re-issuance"),

@@ -124,12 +124,20 @@ def test_a_second_reissuance_is_refused_on_the_submit_page_while_the_first_is_op
     assert response.status_code != 302 and "is already being re-issued" in response.get_data(as_text=True)
     assert _status(app, second) == "draft"
 
-    # The first is refused (an incomplete package, п.12): the certificate is free again.
+    # The first is refused (an incomplete package, п.12): the refusal is drafted and, until it is signed, the
+    # certificate stays held; once signed, the certificate is free again.
     with app.app_context():
         review.decide_completeness(db.session.get(Application, first), _user("clerk"),
                                    [{"code": "server_room_lease", "problem": "missing"}], "Нет договора аренды.", None,
                                    override_reason=OVERRIDE)
         db.session.commit()
+    assert _status(app, first) == "decision_drafted"
+    assert "is already being re-issued" in client.get(f"/applications/{second}/submit").get_data(as_text=True)
+    with app.app_context():
+        decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=first))
+    auth.logout()
+    assert _sign_in_page(client, auth, decision_id).status_code == 302
+    auth.login("applicant")
     assert _status(app, first) == "incomplete_refused"
     assert "is already being re-issued" not in client.get(f"/applications/{second}/submit").get_data(as_text=True)
     assert _submit_page(client, second).status_code == 302
