@@ -169,15 +169,8 @@ class _Run:
                                                  "the GOST signature value does not verify with the "
                                                  "certificate's key"))
         self.checks.append(Check("signature_value", True, "verified with the signer's key"))
-        try:
-            same = digest_matches(tree, parts)
-        except StructureError as exc:
-            return self.finish(FORMAT, Check("reference_digest", False, str(exc)))
-        if not same:
-            return self.finish(HASH, Check("reference_digest", False,
-                                           "the document does not match the signed digest"))
-        self.checks.append(Check("reference_digest", True, f"Streebog-{size} matches"))
-        return self._certificate(tree, parts.certificate, store, expect_bin, purpose)
+        refused = self._digest(tree, parts, f"Streebog-{size}")
+        return refused or self._certificate(tree, parts.certificate, store, expect_bin, purpose)
 
     def _certificate(self, tree, cert, store: TrustStore, expect_bin, purpose) -> ValidationReport:
         """Chain, validity, revocation and policy: the same for every algorithm."""
@@ -192,7 +185,8 @@ class _Run:
         # The tree is this run's own parse: strip it in place rather than copy 100 KB.
         return self.finish(None, content=strip_unsigned(tree))
 
-    def _refused_by_xmlsec(self, tree, parts, error: xmlsec.Error) -> ValidationReport:
+    def _digest(self, tree, parts, name: str) -> ValidationReport | None:
+        """The reference digest checked by us: a refusal (FORMAT or HASH), or None when it matches."""
         try:
             same = digest_matches(tree, parts)
         except StructureError as exc:
@@ -200,6 +194,9 @@ class _Run:
         if not same:
             return self.finish(HASH, Check("reference_digest", False,
                                            "the document does not match the signed digest"))
-        self.checks.append(Check("reference_digest", True, "SHA-256 matches"))
-        return self.finish(SIG_CRYPTO, Check("signature_value", False,
-                                             f"libxmlsec: {error}".strip()))
+        self.checks.append(Check("reference_digest", True, f"{name} matches"))
+        return None
+
+    def _refused_by_xmlsec(self, tree, parts, error: xmlsec.Error) -> ValidationReport:
+        return self._digest(tree, parts, "SHA-256") or self.finish(
+            SIG_CRYPTO, Check("signature_value", False, f"libxmlsec: {error}".strip()))
