@@ -169,16 +169,35 @@ def configure_templates(app: Flask) -> None:
         }
 
 
+# Errors that portal.js lets htmx swap (static/js/portal.js, responseHandling): to an htmx request they answer a
+# small alert placed right after the element that made the request, never a whole page inside a fragment.
+SWAPPED_ERRORS = (409, 413, 429)
+
+
+def error_page(code: int):
+    from flask import make_response, request
+
+    htmx_request = getattr(request, "htmx", None)
+    if code in SWAPPED_ERRORS and htmx_request and not htmx_request.history_restore_request:
+        response = make_response(render_template("errors_alert.html", code=code), code)
+        response.headers["HX-Retarget"] = "this"
+        response.headers["HX-Reswap"] = "afterend"
+    else:
+        response = make_response(render_template("errors.html", code=code), code)
+    response.vary.add("HX-Request")
+    return response
+
+
 def configure_errors(app: Flask) -> None:
     for code in (400, 403, 404, 405, 413, 429, 500, 503):
-        app.register_error_handler(code, lambda e, code=code: (render_template("errors.html", code=code), code))
+        app.register_error_handler(code, lambda e, code=code: error_page(code))
 
     from sqlalchemy.orm.exc import StaleDataError
 
     def changed_meanwhile(_error):
         """Two writers of one row (a double signing on PostgreSQL): the slower one's transaction is undone, 409."""
         db.session.rollback()
-        return render_template("errors.html", code=409), 409
+        return error_page(409)
 
     app.register_error_handler(StaleDataError, changed_meanwhile)
 

@@ -26,7 +26,13 @@ def home_for(user) -> str:
         return url_for("applications.cabinet")
     if user.role == "admin":
         return url_for("calendar_admin.exceptions")
-    return url_for("applications.queue")
+    if user.role == "signatory":  # nothing but the decisions waiting for their signature
+        return url_for("decisions.queue")
+    if user.role == "supervisor":  # the complaints and their terms (п.17, п.18); deadlines at risk are one link away
+        return url_for("complaints.provider_queue")
+    if user.role == "authority":
+        return url_for("complaints.authority_queue")
+    return url_for("applications.queue")  # the clerk: the case queue
 
 
 # Nothing a browser might read otherwise than this check does: a backslash (read as a slash) or a control

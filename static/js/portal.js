@@ -5,9 +5,70 @@
  *    styled as a button) says it is working: aria-busy on it, the control shows data-busy-label and a spinner,
  *    a second click is ignored. A busy download stays busy until its file has arrived.
  * 3. Print: buttons marked data-print are shown (hidden without JavaScript) and open the print dialog.
+ * 4. Errors where they were made: the portal's 409/413/422/429 answers carry their own message and are swapped
+ *    like a 200; any other failure (a 5xx, a 403, no network) shows the page's translated alert next to the
+ *    element that made the request (<body data-error-message / data-network-error-message>).
  */
 (function () {
   "use strict";
+
+  // --- 4. errors where they were made --------------------------------------------------------
+  // htmx 2 swaps nothing but 2xx by default, so a form's 422 (its errors) or a taken slot's 409 would show
+  // nothing at all. These answers are the partial the target expects (or, for a 413/429 that no view saw,
+  // an alert the server retargets next to the form): swap them. Every other 4xx/5xx: not swapped, an alert.
+  if (window.htmx) {
+    window.htmx.config.responseHandling = [
+      { code: "204", swap: false },
+      { code: "[23]..", swap: true },
+      { code: "(409|413|422|429)", swap: true, error: false },
+      { code: "[45]..", swap: false, error: true },
+      { code: "...", swap: false }
+    ];
+  }
+
+  var ALERT = "data-htmx-alert";
+
+  function clearAlerts(el) {
+    var next = el && el.nextElementSibling;
+    while (next && next.hasAttribute(ALERT)) {
+      var after = next.nextElementSibling;
+      next.remove();
+      next = after;
+    }
+  }
+
+  function showAlert(el, message) {
+    if (!message) return;
+    if (!el || !el.isConnected || el === document.body || el === document.documentElement) {
+      el = document.getElementById("main");
+      if (!el) return;
+      var top = document.createElement("p");
+      top.className = "notice notice-error";
+      top.setAttribute("role", "alert");
+      top.setAttribute(ALERT, "");
+      top.textContent = message;
+      el.insertBefore(top, el.firstChild);
+      return;
+    }
+    clearAlerts(el);
+    var alert = document.createElement("p");
+    alert.className = "notice notice-error";
+    alert.setAttribute("role", "alert");
+    alert.setAttribute(ALERT, "");
+    alert.textContent = message;  // text, never HTML
+    el.insertAdjacentElement("afterend", alert);
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) { clearAlerts(sourceOf(event)); });
+  document.addEventListener("htmx:responseError", function (event) {
+    showAlert(sourceOf(event), document.body.getAttribute("data-error-message"));
+  });
+  function networkError(event) {
+    showAlert(sourceOf(event), document.body.getAttribute("data-network-error-message") ||
+                               document.body.getAttribute("data-error-message"));
+  }
+  document.addEventListener("htmx:sendError", networkError);
+  document.addEventListener("htmx:timeout", networkError);
 
   // --- 2. busy state -------------------------------------------------------------------------
   var BUSY = "is-busy";

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from playwright.sync_api import Page, expect
 
+from rules.forms import line as form_line
 from tests.browser.helpers import (
     assert_complete_page,
     assert_same_page,
@@ -282,7 +283,8 @@ def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirm
     expect(row).to_contain_text(t(lang, "Motivated refusal"))
     row.get_by_role("link", name=number, exact=True).click()
     expect(signatory.get_by_role("heading", level=1)).to_contain_text(t(lang, "Sign the decision"))
-    expect(signatory.get_by_role("heading", name=t(lang, "Reasons for refusal"))).to_be_visible()
+    # Appendix 4's own wording (rules/data/forms), in the signatory's language.
+    expect(signatory.get_by_role("heading", name=form_line("appendix_4", "reasons", lang))).to_be_visible()
     axe.check(signatory, "sign the decision")
     sign_with_ncalayer(signatory, lang, ncalayer, "signatory")  # with the signatory's own key
     expect(signatory.get_by_role("status")).to_contain_text(
