@@ -100,8 +100,15 @@
     if (error) pending.reject(error); else pending.resolve(value);
   };
 
+  // The plugged-in hardware tokens; [] (a key file) when there are none, and also when this NCALayer does not
+  // answer the call (it is optional: every NCALayer signs with a key file), unless the connection is gone.
   NCALayerClient.prototype.getActiveTokens = function () {
-    return this.request("getActiveTokens", []);
+    return this.request("getActiveTokens", []).catch(function (error) {
+      if (error instanceof NCALayerError && error.kind === "failed" && error.detail !== "NCALayer closed the connection") {
+        return [];
+      }
+      throw error;
+    });
   };
 
   NCALayerClient.prototype.signXml = function (storage, keyType, xml, tbsXPath, parentXPath) {

@@ -262,3 +262,24 @@ def test_the_complaint_with_errors_is_shown_by_the_portal_and_nothing_is_lost(pa
     expect(page.locator("#demands-error")).to_be_visible()
     expect(page.get_by_label(t(lang, "Why: the facts and your arguments"))).to_have_value("Сроки истекли.")
     assert sign_xml_requests(ncalayer) == [] and complaints_of(app, case_id) == []
+
+
+def test_an_ncalayer_that_does_not_answer_get_active_tokens_still_signs_with_the_key_file(page, app, ncalayer,
+                                                                                         live_server, monkeypatch):
+    """getActiveTokens is optional (every NCALayer signs with a key file): an error there falls back to PKCS12."""
+    from portal.signatures.standin import server as standin_server
+
+    dispatch = standin_server.StandIn._dispatch
+
+    async def without_tokens(self, request, ws, entry):
+        if request.get("method") == "getActiveTokens":
+            raise standin_server.RequestError("method not found: getActiveTokens")
+        return await dispatch(self, request, ws, entry)
+
+    monkeypatch.setattr(standin_server.StandIn, "_dispatch", without_tokens)
+    ncalayer.pick("applicant")
+    page.goto("/login/eds")
+    sign_button(page, "en").click()
+    expect(page).to_have_url(re.compile(r"/cabinet$"))
+    [request] = sign_xml_requests(ncalayer)
+    assert request["args"][0] == "PKCS12"
