@@ -15,8 +15,8 @@ def _signed_challenge(client, folder) -> bytes:
     return sign_xml(document, (folder / "auth.key").read_bytes(), (folder / "auth.pem").read_bytes())
 
 
-@pytest.mark.parametrize("username, algorithm, home", [("clerk", "gost", "/staff"), ("signatory", "rsa", "/staff"),
-                                                        ("authority", "gost", "/staff")])
+@pytest.mark.parametrize("username, algorithm, home", [("clerk", "gost", "/staff"), ("signatory", "rsa", "/staff/decisions"),
+                                                        ("authority", "gost", "/authority")])
 def test_an_official_signs_in_to_their_own_staff_account(app, client, portal_pki, username, algorithm, home):
     folder = portal_pki / "people" / username / ("gost" if algorithm == "gost" else "")
     response = eds_login(client, _signed_challenge(client, folder))
