@@ -84,6 +84,9 @@ SENTENCES = {
                                     "prepared for another day, or changed. Sign it again; nothing was signed."),
     # The upload itself.
     "document.missing": _l("Choose the signed XML file or paste its text."),
+    "document.pdf_printout": _l("This is a PDF printout, which carries no signature of its own. Check the decision "
+                                "by the registration number printed on it (or scan its QR code): follow “Check a "
+                                "certificate or a refusal by its registration number” at the top of this page."),
     "document.too_large": _l("The file is too large for a signed XML document (at most %(limit)s KB)."),
     # What was signed is what is shown (issue 13, item 4): the document must follow its schema.
     "document.not_as_schema": _l("The signed document contains something the portal cannot show in full "

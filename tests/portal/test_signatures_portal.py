@@ -341,3 +341,14 @@ def test_a_signed_document_larger_than_any_the_portal_prepares_is_refused_unread
     assert response.status_code == 422 and "too large for a signed XML document (at most 256 KB)" in \
         response.get_data(as_text=True)
     assert calls == []
+
+
+def test_a_pdf_printout_uploaded_to_verify_points_to_the_check_by_number(client):
+    """People hold the PDF: it is not refused as 'not XML' but sent to the check by number (issue 16 item 7)."""
+    from tests.pdfs import assemble_pdf
+
+    pdf = assemble_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"])
+    response = upload(client, "/verify", pdf)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "This is a PDF printout" in page
+    assert 'href="/verify/number"' in page
