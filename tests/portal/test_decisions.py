@@ -3,17 +3,15 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
 
 from portal.applications.models import Application
-from portal.core.clock import ALMATY
 from portal.decisions.models import Decision
 from portal.extensions import db
 from portal.gateway.services import fetch_state_facts
 from portal.review import services as review
 from tests.conftest import post_form
 from tests.portal.officials import person, post_signed_decision, sign_decision_in_page
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, record_upheld_hearing, send_notice
 
 # Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
 OVERRIDE = "The originals were checked at the chancellery."
@@ -89,10 +87,7 @@ def test_a_refusal_after_the_hearing_cites_each_ground_and_the_right_to_complain
     auth.login("clerk")
     send_notice(client, case_id)
     hearing_window_over(app, case_id)
-    path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
-    post_form(client, path, {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
-                             "outcome": "refusal_upheld"})
+    record_upheld_hearing(client, case_id)
     auth.logout()
     draft_and_sign(client, auth, case_id)
     auth.login("applicant")

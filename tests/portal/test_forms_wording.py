@@ -17,9 +17,8 @@ import pytest
 from portal.applications.models import Application
 from portal.decisions.models import Decision
 from portal.extensions import db
-from tests.conftest import post_form
 from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, send_notice
+from tests.portal.test_hearings import case_with_grounds, hearing_window_over, record_upheld_hearing, send_notice
 
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 pytestmark = pytest.mark.skipif(not SEED_DIR.exists(), reason="shared/seed is not beside the repo")
@@ -157,14 +156,7 @@ def test_appendix_4_the_refusal_keeps_the_seed_wording_and_names_the_signers_pos
     auth.login("clerk")
     send_notice(client, case_id)
     hearing_window_over(app, case_id)
-    path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
-    from datetime import datetime
-
-    from portal.core.clock import ALMATY
-
-    assert post_form(client, path, {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
-                                    "outcome": "refusal_upheld"}).status_code == 302
+    assert record_upheld_hearing(client, case_id).status_code == 302
     auth.logout()
     draft_and_sign(client, auth, case_id)
     with app.app_context():

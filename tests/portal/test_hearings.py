@@ -88,6 +88,14 @@ def hearing_window_over(app, case_id: int, days: int = 10) -> None:
         db.session.commit()
 
 
+def record_upheld_hearing(client, case_id: int):
+    """The clerk records, through the form, the hearing held now with the grounds upheld (no position stated)."""
+    path = f"/staff/cases/{case_id}/hearing-record"
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
+    return post_form(client, path, {"version": version, "held_at": now_utc().astimezone(ALMATY).strftime("%d.%m.%Y %H:%M"),
+                                    "outcome": "refusal_upheld"})
+
+
 def slot_ids(page: str) -> list[int]:
     return [int(x) for x in re.findall(r'name="slot" value="(\d+)"', page)]
 

@@ -20,7 +20,8 @@ from portal.extensions import db
 from portal.hearings.models import HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
 from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, offered_times, send_notice, slot_ids
+from tests.portal.test_hearings import (case_with_grounds, hearing_window_over, offered_times, record_upheld_hearing,
+                                       send_notice, slot_ids)
 from tests.portal.test_notifications import mail_folder, mails, send  # noqa: F401  (mail_folder is a fixture)
 
 PLACE = "Астана, Мәңгілік Ел 55, каб. 301"
@@ -117,10 +118,7 @@ def test_a_late_notice_needs_its_reason_is_kept_as_a_breach_shown_to_the_supervi
     auth.logout()
     hearing_window_over(app, case_id)
     auth.login("clerk")
-    path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True))
-    assert post_form(client, path, {"version": version.group(1), "held_at": typed(now_utc()),
-                                    "outcome": "refusal_upheld"}).status_code == 302
+    assert record_upheld_hearing(client, case_id).status_code == 302
     auth.logout()
     draft_and_sign(client, auth, case_id)
     with app.app_context():

@@ -13,7 +13,7 @@ from portal.review.models import ReviewDecision
 from tests.conftest import post_form
 from tests.portal.test_decisions import draft_and_sign
 from tests.portal.test_forms_wording import page_text
-from tests.portal.test_hearings import hearing_window_over, send_notice
+from tests.portal.test_hearings import hearing_window_over, record_upheld_hearing, send_notice
 from tests.portal.test_review import OVERRIDE, case_state, complete, registered_case
 
 MACHINE = re.compile(r"documents_unreliable|main_complex|consent_\w+=|=True|=False|backup_other_settlement"
@@ -95,10 +95,7 @@ def test_no_position_is_said_so_in_the_final_refusal(app, client, auth):
     post_form(client, f"/staff/cases/{case_id}/review", {"version": str(case_state(app, case_id)[2]), "ground-2": "accept"})
     send_notice(client, case_id)
     hearing_window_over(app, case_id)
-    path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
-    assert post_form(client, path, {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
-                                    "outcome": "refusal_upheld"}).status_code == 302
+    assert record_upheld_hearing(client, case_id).status_code == 302
     auth.logout()
     draft_and_sign(client, auth, case_id)
     auth.login("applicant")
