@@ -234,6 +234,7 @@ def configure_cli(app: Flask) -> None:
     from portal.demo.cli import demo_cli
     from portal.documents.cli import documents_cli
     from portal.events.cli import events_cli
+    from portal.law.cli import law_cli
     from portal.notifications.cli import outbox_cli
     from portal.signatures.cli import pki_cli, signature_cli
 
@@ -242,3 +243,4 @@ def configure_cli(app: Flask) -> None:
     app.cli.add_command(events_cli)
     app.cli.add_command(documents_cli)
     app.cli.add_command(accounts_cli)
+    app.cli.add_command(law_cli)

@@ -5,6 +5,7 @@ from datetime import date
 
 from flask import g
 
+from portal.core.clock import today_local
 from portal.extensions import db
 from portal.law.models import LawVersionRecord
 from rules.law import LawVersion
@@ -33,6 +34,41 @@ def law_for(application) -> LawVersion:
         for row, version in _all():
             if row.id == application.law_version_id:
                 return version
-    from portal.core.clock import today_local
-
     return law_in_force(today_local())[1]
+
+
+class LawVersionRefused(ValueError):
+    """A new version of the Rules that cannot be loaded, with the reason in words."""
+
+
+def load_version(data: dict, effective_from: date) -> LawVersionRecord:
+    """Add a version of the Rules that takes effect on `effective_from` (the caller commits).
+
+    Versions only follow one another: a case keeps the version of its registration day, so a
+    version may neither replace one (same code) nor slip in before the latest.
+    """
+    data = {**data, "effective_from": effective_from.isoformat()}
+    try:
+        version = LawVersion.from_dict(data)
+    except (KeyError, TypeError, ValueError, StopIteration) as exc:
+        raise LawVersionRefused(f"not a version of the Rules: {exc.__class__.__name__}: {exc}") from None
+    latest = db.session.scalar(db.select(LawVersionRecord).order_by(LawVersionRecord.effective_from.desc()).limit(1))
+    if db.session.scalar(db.select(LawVersionRecord.id).filter_by(code=version.code)) is not None:
+        raise LawVersionRefused(f"a version with the code {version.code!r} is already loaded")
+    if latest is not None:
+        if effective_from <= latest.effective_from:
+            raise LawVersionRefused(f"it must take effect after the latest version ({latest.code!r}, "
+                                    f"{latest.effective_from.isoformat()})")
+        current = LawVersion.from_dict(latest.data)
+        missing = sorted(set(current.terms) - set(version.terms))
+        if missing:  # every term the deadlines compute must have a length in the new version
+            raise LawVersionRefused(f"terms missing: {', '.join(missing)}")
+        kinds = sorted(set(current.documents) - set(version.documents))
+        if kinds:
+            raise LawVersionRefused(f"document lists missing: {', '.join(kinds)}")
+    record = LawVersionRecord(code=version.code, act=version.act, effective_from=effective_from,
+                              data=version.to_dict())
+    db.session.add(record)
+    db.session.flush()
+    g.pop("_law_versions", None)
+    return record
