@@ -59,6 +59,7 @@ test: install translations $(if $(findstring --ignore=tests/browser,$(PYTEST_ARG
 	@if [ -n "$(findstring --ignore=tests/browser,$(PYTEST_ARGS))" ]; then echo "== browser tests: not in this run (PYTEST_ARGS)"; \
 	elif [ -x "$(CHROMIUM)" ]; then echo "== browser tests: Chromium at $(CHROMIUM)"; \
 	else echo "== browser tests SKIPPED: Chromium not installed: apt-get install chromium (CI fails instead)"; fi
+	$(BIN)/lint-imports --no-cache --no-logo
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production way on this machine (tests/production): the Procfile's processes (gunicorn with 2 workers, the

@@ -96,7 +96,7 @@ def run(pg) -> list[dict]:
     import subprocess
 
     from portal import create_app
-    from portal.calendar_admin.services import current_calendar
+    from portal.calendar.services import current_calendar
     from portal.core.clock import now_utc
     from portal.deadlines.sweeper import sweep
     from portal.extensions import db

@@ -158,6 +158,10 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.filters["cite"] = i18n.cite
     i18n.install_template_gettext(app.jinja_env)
+    configure_labels(app)
+    from portal.demo.training import training_clock_context
+
+    app.context_processor(training_clock_context)  # the training clock's banner (development and demos only)
 
     @app.context_processor
     def inject():
@@ -167,6 +171,23 @@ def configure_templates(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "csrf_token": generate_csrf,
         }
+
+
+def configure_labels(app: Flask) -> None:
+    """Every domain's names of its codes, in the one registry the `label` filter reads (portal/core/labels.py)."""
+    from portal.applications import labels as _applications  # noqa: F401  (each module registers on import)
+    from portal.complaints import labels as _complaints  # noqa: F401
+    from portal.core import labels
+    from portal.deadlines import labels as _deadlines  # noqa: F401
+    from portal.decisions import labels as _decisions  # noqa: F401
+    from portal.events import labels as _events
+    from portal.hearings import labels as _hearings  # noqa: F401
+    from portal.law import labels as _law  # noqa: F401
+    from portal.review import labels as _review  # noqa: F401
+    from portal.signatures import labels as _signatures  # noqa: F401
+
+    labels.install(app.jinja_env)
+    app.jinja_env.globals["event_details"] = _events.details
 
 
 # Errors that portal.js lets htmx swap (static/js/portal.js, responseHandling): to an htmx request they answer a

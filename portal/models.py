@@ -1,7 +1,7 @@
 """Imports every module's models so Alembic and the app see one metadata."""
 from portal.accounts.models import Organization, User  # noqa: F401
 from portal.applications.models import Application, Complex  # noqa: F401
-from portal.calendar_admin.models import CalendarException  # noqa: F401
+from portal.calendar.models import CalendarException  # noqa: F401
 from portal.deadlines.models import Deadline, DeadlineEffect  # noqa: F401
 from portal.documents.models import Document  # noqa: F401
 from portal.events.models import Event  # noqa: F401

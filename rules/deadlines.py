@@ -47,6 +47,25 @@ from .calendar import ALMATY, Step, WorkingCalendar
 from .law import LawVersion, load_seed_versions, version_in_force
 
 
+# The codes of the terms (Deadline.id here, deadline.code in SQL): portal/ imports these, never the literals.
+REGISTRATION = "registration"
+COMPLETENESS = "completeness"
+REVIEW = "review"
+REISSUE_REVIEW = "reissue_review"
+SERVICE = "service"
+SERVICE_REISSUE = "service_reissue"
+HEARING_NOTICE = "hearing_notice"
+HEARING = "hearing"
+COMPLAINT_FORWARD = "complaint_forward"
+COMPLAINT_PROVIDER = "complaint_provider"
+COMPLAINT_AUTHORITY = "complaint_authority"
+# The term of the whole service, one per procedure: a result is late after it.
+SERVICE_TERMS = (SERVICE, SERVICE_REISSUE)
+COMPLAINT_TERMS = (COMPLAINT_FORWARD, COMPLAINT_PROVIDER, COMPLAINT_AUTHORITY)
+# The states of a term, as portal/deadlines/models.py stores them: running, kept, breached, or ended by the case.
+OPEN, MET, MISSED, CLOSED = "open", "met", "missed", "closed"
+
+
 @dataclass(frozen=True)
 class Spec:
     """How one deadline of a procedure is counted: term law_key, from the event `after`."""
@@ -57,44 +76,45 @@ class Spec:
     backward: bool = False
 
 
-_REGISTRATION = Spec("registration", "registration", "receipt")
-_HEARING = Spec("hearing", "hearing", "hearing_notice")
+_REGISTRATION = Spec(REGISTRATION, "registration", "receipt")
+_HEARING = Spec(HEARING, "hearing", HEARING_NOTICE)
 # When the sweeper forwards a complaint the provider kept (п. 17): on the term's last day, before it ends.
 AUTO_FORWARD_AT = time(17, 0)
 
-# procedure -> its deadlines in the order they are computed (and shown)
+# procedure -> its deadlines in the order they are computed (and shown); a Spec's second field is the term's key in
+# the law version's data, its third the event counting starts from (a code above, or "receipt").
 PROCEDURES: dict[str, tuple[Spec, ...]] = {
     "accreditation": (
         _REGISTRATION,
-        Spec("completeness", "completeness", "registration"),
-        Spec("review", "review", "registration"),
-        Spec("service", "service", "registration"),
-        Spec("hearing_notice", "hearing_notice", "service", backward=True),
+        Spec(COMPLETENESS, "completeness", REGISTRATION),
+        Spec(REVIEW, "review", REGISTRATION),
+        Spec(SERVICE, "service", REGISTRATION),
+        Spec(HEARING_NOTICE, "hearing_notice", SERVICE, backward=True),
         _HEARING,
     ),
     "reissue": (
         _REGISTRATION,
-        Spec("reissue_review", "reissue_review", "registration"),
-        Spec("completeness", "reissue_completeness", "registration"),  # п. 12, second paragraph
-        Spec("service_reissue", "service_reissue", "registration"),
-        Spec("hearing_notice", "hearing_notice", "service_reissue", backward=True),
+        Spec(REISSUE_REVIEW, "reissue_review", REGISTRATION),
+        Spec(COMPLETENESS, "reissue_completeness", REGISTRATION),  # п. 12, second paragraph
+        Spec(SERVICE_REISSUE, "service_reissue", REGISTRATION),
+        Spec(HEARING_NOTICE, "hearing_notice", SERVICE_REISSUE, backward=True),
         _HEARING,
     ),
     # п. 17 counts "from the day the complaint arrives" (the receipt's calendar day), п. 18 from registration.
     "complaint-provider": (
         _REGISTRATION,
-        Spec("complaint_forward", "complaint_forward", "receipt"),
-        Spec("complaint_provider", "complaint_provider", "registration"),
+        Spec(COMPLAINT_FORWARD, "complaint_forward", "receipt"),
+        Spec(COMPLAINT_PROVIDER, "complaint_provider", REGISTRATION),
     ),
     "complaint-authority": (
         _REGISTRATION,
-        Spec("complaint_authority", "complaint_authority", "registration"),
+        Spec(COMPLAINT_AUTHORITY, "complaint_authority", REGISTRATION),
     ),
     # A complaint addressed to the provider, forwarded to the reviewing body (п. 17): that body decides it within
     # the 5 WD of п. 18, counted from its own registration of the complaint (portal/complaints/models.py says why).
     "complaint-forwarded": (
         _REGISTRATION,
-        Spec("complaint_authority", "complaint_provider", "registration"),
+        Spec(COMPLAINT_AUTHORITY, "complaint_provider", REGISTRATION),
     ),
 }
 
@@ -134,8 +154,8 @@ def plan(procedure: str, received: datetime, calendar: WorkingCalendar, law: Law
     registered = registered_on or calendar.registration_date(received)
     arrived = received.astimezone(ALMATY).date()  # a calendar fact, whatever the hour (п. 17)
     out = {
-        "registration": Deadline(
-            "registration", registered, calendar.end_of_day(registered),
+        REGISTRATION: Deadline(
+            REGISTRATION, registered, calendar.end_of_day(registered),
             ("receipt", arrived), 0, law.paragraphs["registration"],
             tuple(calendar.explain_registration(received)),
         )
@@ -178,7 +198,7 @@ def _day(d: date) -> str:
 def explain(deadline: Deadline) -> list[str]:
     """How the deadline was counted, line by line, for a clerk or a lawyer."""
     event, start = deadline.starts_from
-    if deadline.id == "registration":
+    if deadline.id == REGISTRATION:
         lines = [f"Received {_day(start)}."]
     elif deadline.backward:
         lines = [f"Counting {deadline.term} working days back from {event} ({_day(start)}), "

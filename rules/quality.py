@@ -60,9 +60,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 from rules.calendar import ALMATY, WorkingCalendar
-
-# Deadline states, as portal/deadlines/models.py stores them.
-OPEN, MET, MISSED, CLOSED = "open", "met", "missed", "closed"
+from rules.deadlines import CLOSED, COMPLAINT_TERMS, COMPLETENESS, MET, MISSED, OPEN, SERVICE_TERMS
 
 # The results of a service.
 CERTIFICATE = "certificate"                 # Appendix 3
@@ -71,11 +69,10 @@ REFUSED_CONSIDERATION = "refused_consideration"  # п.7 / п.12: motivated refus
 RESULTS = (CERTIFICATE, REFUSAL, REFUSED_CONSIDERATION)
 
 # Which terms of the case govern each result: late after any of them (see the docstring).
-SERVICE_TERMS = ("service", "service_reissue")
 RESULT_TERMS = {
     CERTIFICATE: SERVICE_TERMS,
     REFUSAL: SERVICE_TERMS,
-    REFUSED_CONSIDERATION: SERVICE_TERMS + ("completeness",),
+    REFUSED_CONSIDERATION: SERVICE_TERMS + (COMPLETENESS,),
 }
 
 # Stages, in the order of the Rules; TOTAL is the whole service.
@@ -95,7 +92,6 @@ HEARING_OUTCOMES = {"refusal_upheld": UPHELD, "refusal_withdrawn": WITHDRAWN}
 # How a complaint ended (portal/complaints/models.py), and PENDING while it has not.
 COMPLAINT_OUTCOMES = ("favourable_act", "satisfied", "partly_satisfied", "refused", "not_considered", PENDING)
 DECIDERS = ("provider", "authority")
-COMPLAINT_TERMS = ("complaint_forward", "complaint_provider", "complaint_authority")
 
 
 # --- the rows ---------------------------------------------------------------------------------

@@ -1,20 +1,17 @@
 """Loading a case for the signed-in person, shared by every module that works on cases."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, url_for
+from flask import flash, redirect, url_for
 
 from portal.applications.models import Application
-from portal.applications.services import can_view
+from portal.core.access import get_or_404
 from portal.core.i18n import gettext as _
 from portal.extensions import db
 
 
 def case_or_404(application_id: int) -> Application:
-    """The case if this person may see it; 404 otherwise, so another's case ids reveal nothing."""
-    application = db.session.get(Application, application_id)
-    if application is None or not can_view(g.user, application):
-        abort(404)
-    return application
+    """The case if this person may see it (Application.can_access); 404 otherwise (core/access.py)."""
+    return get_or_404(Application, application_id)
 
 
 def case_changed(application_id: int):

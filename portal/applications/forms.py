@@ -8,9 +8,9 @@ from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, Selec
                      TextAreaField)
 from wtforms.validators import Optional, ValidationError
 
-from portal.core.clock import now_utc
-
+from portal.applications.labels import KINDS, STATUSES
 from portal.applications.models import ACCREDITATION, REISSUE
+from portal.core.clock import now_utc
 from portal.core.forms import LocalDateField, LocalDateTimeField, MultiCheckboxField, Required, bin_check, max_length
 from portal.core.i18n import lazy_gettext as _l
 
@@ -123,12 +123,11 @@ class QueueFilterForm(FlaskForm):
         ("under_review", _l("Under review")), ("grounds_found", _l("Grounds for refusal found")),
         ("awaiting_decision", _l("No grounds found: decision being prepared")),
         ("preliminary_refusal", _l("Preliminary decision to refuse: hearing")),
-        ("hearing_held", _l("Hearing held: final decision being prepared")),
+        ("hearing_held", STATUSES["hearing_held"]),
         ("decision_drafted", _l("Decision drafted: awaiting signature")),
         ("certificate_issued", _l("Certificate issued")), ("refused", _l("Refused")),
         ("incomplete_refused", _l("Refused further consideration: incomplete package"))], default="")
-    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), (ACCREDITATION, _l("Accreditation")),
-                                            (REISSUE, _l("Re-issuance"))], default="")
+    kind = SelectField(_l("Kind"), choices=[("", _l("All kinds")), *KINDS.items()], default="")
     deadline = SelectField(_l("Deadlines"), choices=[
         ("", _l("Any")), ("missed", _l("Missed")), ("near", _l("One working day left")),
         ("on_track", _l("On track"))], default="")

@@ -6,8 +6,10 @@ from datetime import date
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
+from rules.deadlines import SERVICE_TERMS
 
 ACCREDITATION = "accreditation"
 REISSUE = "reissue"
@@ -103,6 +105,12 @@ class Application(db.Model):
     )
     documents = relationship("Document", back_populates="application", order_by="Document.id",
                              cascade="all, delete-orphan")
+    # The hearing stage, read with the case page for its next step (portal/applications/next_step.py) in the
+    # case's own statement; the hearings domain writes them.
+    preliminary_refusal = relationship("PreliminaryRefusal", uselist=False, viewonly=True)
+    booked_slot = relationship("HearingSlot", uselist=False, viewonly=True)
+    # The final decision (one per case), read with the case page; the decisions domain writes it.
+    decision = relationship("Decision", uselist=False, viewonly=True)
     # The terms of the case's own procedure; a complaint's terms hang on the complaint.
     deadlines = relationship("Deadline", order_by="Deadline.due_at", cascade="all, delete-orphan",
                              primaryjoin="and_(Application.id == Deadline.application_id, "
@@ -116,7 +124,7 @@ class Application(db.Model):
     @property
     def service_deadline(self):
         """The term of the service (Appendix 2 item 3): when the result is due."""
-        return next((d for d in self.deadlines if d.code in ("service", "service_reissue")), None)
+        return next((d for d in self.deadlines if d.code in SERVICE_TERMS), None)
 
     @property
     def main_complex(self) -> Complex | None:
@@ -133,6 +141,19 @@ class Application(db.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == DRAFT
+
+    def can_access(self, user) -> bool:
+        """Who sees the case and what hangs on it (the gate of portal/core/access.py): applicants their own
+        organisation's cases; provider staff and the authority the filed ones (a paper draft is the provider's)."""
+        if user is None:
+            return False
+        if user.role == APPLICANT:
+            return self.organization_id == user.organization_id
+        if user.role in PROVIDER_ROLES:
+            return self.status != DRAFT or self.route == CHANCELLERY
+        if user.role == AUTHORITY:
+            return self.status != DRAFT
+        return False
 
 
 class Complex(db.Model):

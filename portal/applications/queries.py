@@ -10,15 +10,19 @@ from portal.core.pagination import Page, capped_count, page_of, paginate
 from portal.deadlines.models import OPEN, Deadline
 from portal.events.models import Event
 from portal.extensions import db
+from rules.deadlines import SERVICE_TERMS
 
 # The case page loads the case with its complexes and documents in one statement (a handful of rows each).
-CASE_PAGE = (joinedload(Application.complexes), joinedload(Application.documents))
+CASE_PAGE = (joinedload(Application.complexes), joinedload(Application.documents),
+             joinedload(Application.preliminary_refusal), joinedload(Application.booked_slot),
+             joinedload(Application.decision))
 
 
 def cabinet_cases(organization_id: int) -> list[Application]:
     rows = db.session.scalars(
         select(Application).where(Application.organization_id == organization_id)
-        .options(selectinload(Application.deadlines))
+        # A draft's next step reads its main complex (portal/applications/next_step.py): loaded with the rest.
+        .options(selectinload(Application.deadlines), selectinload(Application.complexes))
         .order_by(Application.created_at.desc())
     )
     return list(rows)
@@ -109,7 +113,7 @@ def service_terms(cases: list[Application]) -> dict[int, Deadline]:
         return {}
     rows = db.session.scalars(select(Deadline).where(
         Deadline.application_id.in_([case.id for case in cases]), Deadline.complaint_id.is_(None),
-        Deadline.code.in_(("service", "service_reissue"))))
+        Deadline.code.in_(SERVICE_TERMS)))
     return {row.application_id: row for row in rows}
 
 
@@ -123,9 +127,24 @@ def case_deadlines(application: Application) -> list[Deadline]:
     return rows
 
 
-def case_timeline(application: Application) -> list[Event]:
-    """events.services.timeline (same rows, same order) with each event's actor in the same statement."""
-    return list(db.session.scalars(
-        select(Event).filter_by(application_id=application.id).options(joinedload(Event.actor))
-        .order_by(Event.at, Event.id)
-    ))
+def case_timeline(application: Application, hidden: tuple[str, ...] = ()) -> list[Event]:
+    """events.services.timeline (same rows, same order) with each event's actor in the same statement;
+    without the kinds in `hidden` (the provider's internal events, for the applicant)."""
+    query = select(Event).filter_by(application_id=application.id).options(joinedload(Event.actor))
+    if hidden:
+        query = query.where(Event.kind.not_in(hidden))
+    return list(db.session.scalars(query.order_by(Event.at, Event.id)))
+
+
+def hearing_facts(organization_id: int) -> dict:
+    """The hearing stage (the notice and the booked slot) of an organisation's cases at the stages whose next step
+    depends on it, by case id: one statement, whatever its cases (the cabinet)."""
+    from portal.applications.next_step import HEARING_STAGES, hearing_of
+    from portal.hearings.models import HearingSlot, PreliminaryRefusal
+
+    rows = db.session.execute(
+        select(PreliminaryRefusal, HearingSlot)
+        .join(Application, Application.id == PreliminaryRefusal.application_id)
+        .outerjoin(HearingSlot, HearingSlot.booked_application_id == PreliminaryRefusal.application_id)
+        .where(Application.organization_id == organization_id, Application.status.in_(HEARING_STAGES)))
+    return {refusal.application_id: hearing_of(refusal, slot) for refusal, slot in rows}

@@ -7,12 +7,13 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, Organization
+from portal.accounts.models import APPLICANT, CLERK, Organization
 from portal.applications.faults import pause
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, REISSUE, Application, Complex
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.clock import now_utc
 from portal.core.concurrency import check_version, lock_for_update
+from portal.core.errors import WrongStage
 from portal.core.i18n import lazy_gettext as _l
 from portal.documents import services as documents
 from portal.events import services as events
@@ -28,8 +29,12 @@ TEXT_FIELDS = {"kind", "legal_name", "bin", "legal_address", "pool_name", "secur
 COMPLEX_FIELDS = ("settlement", "address", "provider_1", "provider_2")
 
 
-class AlreadySubmitted(Exception):
-    """The application left the draft stage: it can no longer be edited."""
+class AlreadySubmitted(WrongStage):
+    """The application left the draft stage: it can no longer be edited.
+
+    Views load a draft for editing only while it is one (applications.views._load), so only attach(), which
+    locks and reads the row again after the upload, can meet it: its view says the case was submitted meanwhile.
+    """
 
 
 class ReissueRefused(Exception):
@@ -47,19 +52,6 @@ class ReissueRefused(Exception):
 
 
 # --- who sees what ---------------------------------------------------------------------------
-
-def can_view(user, application: Application) -> bool:
-    """Applicants see their own organisation's cases; provider staff and the authority see filed ones."""
-    if user is None:
-        return False
-    if user.role == APPLICANT:
-        return application.organization_id == user.organization_id
-    if user.role in PROVIDER_ROLES:
-        return application.status != DRAFT or application.route == CHANCELLERY
-    if user.role == AUTHORITY:
-        return application.status != DRAFT
-    return False
-
 
 def can_edit(user, application: Application) -> bool:
     if not application.is_draft:

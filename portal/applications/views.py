@@ -6,11 +6,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
-from portal.applications import queries, services
+from portal.applications import next_step, queries, services
 from portal.applications.forms import (MAX_BACKUPS, ApplicationForm, DocumentUploadForm, PaperIntakeForm,
                                        QueueFilterForm, SubmitApplicationForm)
 from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
+from portal.core.access import get_or_404
 from portal.core.pagination import last_page
 from portal.core.clock import ALMATY, now_utc
 from portal.core.forms import bounded_int
@@ -19,6 +20,8 @@ from portal.core.permissions import login_required, roles_required
 from portal.core.concurrency import version_from
 from portal.core.rendering import render_page, wants_partial
 from portal.complaints import queries as complaint_queries
+from portal.decisions.models import INTERNAL_EVENTS
+from portal.decisions.services import reissue_refusal_due
 from portal.deadlines.services import urgency as deadline_urgency
 from portal.documents import services as documents
 from portal.documents.models import Document
@@ -31,13 +34,13 @@ from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
 
 bp = Blueprint("applications", __name__)
+# A complaint's pages and the cabinet name what the complaint waits for, by its own term.
+bp.add_app_template_global(next_step.complaint_step_of, "complaint_step")
 
 
 def _load(application_id: int, for_edit: bool = False, options=()) -> Application:
     """The case if this person may see it; 404 otherwise, so ids of others' cases reveal nothing."""
-    application = db.session.get(Application, application_id, options=options)
-    if application is None or not services.can_view(g.user, application):
-        abort(404)
+    application = get_or_404(Application, application_id, options)
     if for_edit and not services.can_edit(g.user, application):
         if application.is_draft:
             abort(403)
@@ -54,7 +57,9 @@ def cabinet():
     from portal.complaints.services import missed_deadlines
 
     cases, now = queries.cabinet_cases(g.user.organization_id), now_utc()
-    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS,
+    steps = next_step.steps_of(cases, APPLICANT, now, queries.hearing_facts(g.user.organization_id))
+    first = next_step.first_step([(case, steps[case.id]) for case in cases])
+    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS, steps=steps, first=first,
                            notifications=notifications.for_organization(g.user.organization_id, now),
                            complaints=complaint_queries.of_organization(g.user.organization_id),
                            inaction={case.id: missed_deadlines(case, now) for case in cases if not case.is_draft})
@@ -225,9 +230,7 @@ def _document_of(application: Application, document_id: int) -> Document:
 @bp.route("/applications/<int:application_id>/submit", methods=["GET", "POST"])
 @login_required
 def submit(application_id: int):
-    application = db.session.get(Application, application_id)
-    if application is None or not services.can_view(g.user, application):
-        abort(404)
+    application = get_or_404(Application, application_id)
     if not application.is_draft:
         # A second click or a retried request lands here: one submission, and the case page.
         return redirect(url_for("applications.case", application_id=application.id))
@@ -236,7 +239,8 @@ def submit(application_id: int):
     form = SubmitApplicationForm()
     signed = SignedDocumentForm(meta={"csrf": False})  # part of the same form: its CSRF token is checked
     signed.required = False
-    missing = services.missing_documents(application)
+    checklist = services.checklist(application)
+    missing = [item for item in checklist if item["missing"]]
     problems = services.problems(application)
     if form.validate_on_submit() and signed.validate() and not problems:
         if missing and not form.confirm_incomplete.data:
@@ -259,7 +263,10 @@ def submit(application_id: int):
                     flash(_("Your application has been accepted and registered."), "success")
                 return redirect(url_for("applications.case", application_id=application_id))
     status = 422 if form.errors or signed.errors else 200
+    # Check your answers: every field of the form with the value the draft holds, each to change in the form.
+    answers = ApplicationForm(formdata=None, data=services.form_data(application), meta={"csrf": False})
     return render_template("applications/submit.html", application=application, form=form, signed=signed,
+                           answers=answers, checklist=checklist,
                            signature_required=services.signature_required(application), missing=missing,
                            problems=problems, reissue_warning=services.reissue_warning(application)
                            if application.route == CHANCELLERY else None), status
@@ -288,11 +295,23 @@ def case(application_id: int):
     if wants_partial():
         # The status poll (every minute): only the status fragment, none of the page's work.
         return render_page("applications/case.html", "applications/_status.html", application=application)
+    # п.12: asked once (it reads the register), for the clerk's step and workbench, who act on it.
+    obstacle = reissue_refusal_due(application) if g.user.role == CLERK else None
     return render_page("applications/case.html", "applications/_status.html", application=application,
-                       events=queries.case_timeline(application), deadlines=queries.case_deadlines(application),
+                       events=queries.case_timeline(application, () if g.user.is_staff else INTERNAL_EVENTS),
+                       deadlines=queries.case_deadlines(application), reissue_obstacle=obstacle,
+                       step=_case_step(application, obstacle),  # after case_deadlines: it reads the terms loaded
                        checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,
                        preview_pages={d.id: documents.preview_page_count(d) for d in application.documents},
                        complaints=complaint_queries.of_case(application), **review_context(application, g.user))
+
+
+def _case_step(application: Application, reissue_obstacle: dict | None) -> next_step.NextStep | None:
+    """The case's one next step for the person reading it (its terms loaded by case_deadlines, its notice and
+    booked slot with the case: queries.CASE_PAGE)."""
+    facts = next_step.case_facts(application, next_step.hearing_of(application.preliminary_refusal,
+                                                                   application.booked_slot), reissue_obstacle is not None)
+    return next_step.next_step(facts, g.user.role, now_utc())
 
 
 # --- staff: the list of cases and paper submissions ------------------------------------------

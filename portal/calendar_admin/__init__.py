@@ -1,1 +1,1 @@
-"""Exceptions to the working-day calendar (decrees), edited by the admin in the portal and by CLI."""
+"""The admin's screen for the working-day calendar's decree exceptions (the calendar itself: portal/calendar)."""

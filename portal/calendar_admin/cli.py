@@ -6,6 +6,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
+from portal.calendar.services import current_calendar
 from portal.calendar_admin import services
 from portal.extensions import db
 
@@ -33,7 +34,7 @@ DATE = DateParam()
 @click.argument("day", type=DATE)
 def is_workday(day: date) -> None:
     """Print yes or no."""
-    click.echo("yes" if services.current_calendar().is_workday(day) else "no")
+    click.echo("yes" if current_calendar().is_workday(day) else "no")
 
 
 @calendar_cli.command("add-workdays")
@@ -41,7 +42,7 @@ def is_workday(day: date) -> None:
 @click.argument("n", type=click.IntRange(min=0))
 def add_workdays(day: date, n: int) -> None:
     """Print the date N working days after DAY (counting starts the day after)."""
-    click.echo(services.current_calendar().add_workdays(day, n).isoformat())
+    click.echo(current_calendar().add_workdays(day, n).isoformat())
 
 
 def _exception_command(name: str, is_workday: bool, label: str, help_text: str) -> None:

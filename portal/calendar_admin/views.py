@@ -6,6 +6,7 @@ from datetime import date
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from portal.accounts.models import ADMIN
+from portal.calendar.services import current_calendar
 from portal.calendar_admin import services
 from portal.calendar_admin.forms import ExceptionForm
 from portal.core.i18n import gettext as _
@@ -25,7 +26,7 @@ def exceptions():
         flash(_("The exception is saved and the deadlines of open cases were recomputed."), "success")
         return redirect(url_for("calendar_admin.exceptions"))
     return render_template("calendar_admin/exceptions.html", form=form, rows=services.list_exceptions(),
-                           calendar=services.current_calendar()), 422 if form.errors else 200
+                           calendar=current_calendar()), 422 if form.errors else 200
 
 
 @bp.route("/<day>/delete", methods=["POST"])

@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
 
-from portal.complaints.models import (NOT_CONSIDERED, PARTLY_SATISFIED, REFUSED, SATISFIED, TO_AUTHORITY,
-                                      TO_PROVIDER)
+from portal.complaints.labels import OUTCOMES as OUTCOME_LABELS
+from portal.complaints.models import AUTHORITY_OUTCOMES, PARTLY_SATISFIED, SATISFIED, TO_AUTHORITY, TO_PROVIDER
 from portal.complaints.services import FULLY_SATISFIES_UNCONFIRMED, MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
 from portal.core.forms import LocalDateField, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
@@ -52,9 +52,8 @@ class AuthorityDecisionForm(FlaskForm):
     """п.19: the authority's decision, signed by its official with their own EDS."""
 
     version = HiddenField()
-    outcome = RadioField(_l("Decision"), choices=[
-        (SATISFIED, _l("Satisfied")), (PARTLY_SATISFIED, _l("Partly satisfied")), (REFUSED, _l("Not satisfied")),
-        (NOT_CONSIDERED, _l("Left without consideration"))], validators=[Required()])
+    outcome = RadioField(_l("Decision"), choices=[(o, OUTCOME_LABELS[o]) for o in AUTHORITY_OUTCOMES],
+                         validators=[Required()])
     reasons = TextAreaField(_l("Reasons (for a complaint left without consideration: why)"),
                             validators=[Required(), max_length(MAX_TEXT)])
     remedy = TextAreaField(_l("What the provider must do"), validators=[max_length(MAX_TEXT)])

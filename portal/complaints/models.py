@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
 
@@ -139,3 +140,12 @@ class Complaint(db.Model):
 
     def deadline(self, code: str):
         return next((d for d in self.deadlines if d.code == code), None)
+
+    def can_access(self, user) -> bool:
+        """Who sees the complaint (the gate of portal/core/access.py): applicants their organisation's; the
+        provider's staff and the authority all."""
+        if user is None:
+            return False
+        if user.role == APPLICANT:
+            return self.organization_id == user.organization_id
+        return user.role in PROVIDER_ROLES or user.role == AUTHORITY

@@ -12,16 +12,17 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
 from portal.applications.models import DRAFT, Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.complaints import complaint_xml
 from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUTHORITY_ORDER, AUTHORITY_OUTCOMES,
                                       DECIDED, DECISION, FAVOURABLE_ACT, INACTION, ACTION, NOT_CONSIDERED,
                                       PARTLY_SATISFIED, SATISFIED, TO_AUTHORITY, Complaint)
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
+from portal.core.errors import DomainError, WrongStage
 from portal.core.i18n import lazy_gettext as _l
+from portal.core.labels import label
 from portal.deadlines.models import CLOSED, MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db
@@ -33,16 +34,8 @@ from rules import deadlines as rules_deadlines
 MAX_TEXT = 20000
 
 
-class WrongStage(Exception):
-    """The complaint has moved on: this step no longer applies to it."""
-
-
-class InvalidComplaint(Exception):
-    """Field errors to show next to the fields: {field name: message}."""
-
-    def __init__(self, errors: dict):
-        super().__init__(errors)
-        self.errors = errors
+class InvalidComplaint(DomainError):
+    """A complaint, or a step on it, with field errors to show next to the fields: {field name: message}."""
 
 
 # Said both by the form (next to the field, with the other errors) and by the service (its own guard).
@@ -55,17 +48,6 @@ FULLY_SATISFIES_UNCONFIRMED = _l("Confirm that the act satisfies every demand of
 
 class ForwardTermOver(WrongStage):
     """п.17: the 3 working days are over, so a favourable act no longer keeps the complaint with the provider."""
-
-
-# --- who sees what ---------------------------------------------------------------------------
-
-def can_view(user, complaint: Complaint) -> bool:
-    """Applicants see their organisation's complaints; the provider's staff and the authority see all."""
-    if user is None:
-        return False
-    if user.role == APPLICANT:
-        return complaint.organization_id == user.organization_id
-    return user.role in PROVIDER_ROLES or user.role == AUTHORITY
 
 
 # --- what a complaint can be about -----------------------------------------------------------
@@ -141,14 +123,8 @@ def inaction_facts(deadline: Deadline) -> str:
     from portal.core.i18n import cite, official_date
 
     return str(_l("The term \"%(term)s\" (%(paragraph)s) of case %(number)s ended on %(day)s, and the step it "
-                  "calls for has not been taken.", term=deadline_label(deadline.code), paragraph=cite(deadline.paragraph),
-                  number=deadline.application.number, day=official_date(deadline.due_date)))
-
-
-def deadline_label(code: str) -> str:
-    from flask import render_template
-
-    return render_template("deadlines/_label.html", d={"code": code}).strip()
+                  "calls for has not been taken.", term=label(deadline.code, "deadline"),
+                  paragraph=cite(deadline.paragraph), number=deadline.application.number, day=official_date(deadline.due_date)))
 
 
 # --- filing and registration (п.16; registration as п.6, п.7) --------------------------------

@@ -13,7 +13,9 @@ from portal.complaints.forms import (AuthorityDecisionForm, ComplaintForm, Compl
                                      ForwardForm, OrderCarriedOutForm)
 from portal.complaints.models import ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, INACTION, TO_PROVIDER, Complaint
 from portal.core.clock import now_utc
+from portal.core.access import get_or_404
 from portal.core.concurrency import version_from
+from portal.core.errors import show_on_form
 from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
 from portal.core.pdf import render_pdf
@@ -35,10 +37,7 @@ ORDER_ROLES = (SUPERVISOR, CLERK)
 
 def _complaint_or_404(complaint_id: int) -> Complaint:
     """The complaint if this person may see it; 404 otherwise, so ids of others' complaints reveal nothing."""
-    complaint = db.session.get(Complaint, complaint_id)
-    if complaint is None or not services.can_view(g.user, complaint):
-        abort(404)
-    return complaint
+    return get_or_404(Complaint, complaint_id)
 
 
 def _changed(complaint_id: int):
@@ -188,8 +187,7 @@ def _step(complaint_id: int, form, form_key: str, act, done: str, refusals: dict
             return redirect(url_for("complaints.show", complaint_id=complaint_id))
         except services.InvalidComplaint as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                form[name].errors = [message]
+            show_on_form(form, exc)
         except tuple(refusals or ()) as exc:
             db.session.rollback()
             name, message = refusals[type(exc)]
@@ -252,8 +250,7 @@ def authority_decision_document(complaint_id: int):
         try:
             xml = services.authority_document(complaint, _authority_values(form))
         except services.InvalidComplaint as exc:
-            for name, message in exc.errors.items():
-                form[name].errors = [message]
+            show_on_form(form, exc)
         except services.WrongStage:
             return _changed(complaint_id)
         else:
@@ -281,8 +278,7 @@ def authority_decision(complaint_id: int):
         db.session.commit()
     except services.InvalidComplaint as exc:
         db.session.rollback()
-        for name, message in exc.errors.items():
-            form[name].errors = [message]
+        show_on_form(form, exc)
         return _show(complaint, forms, 422)
     except SignatureRefused as exc:
         db.session.rollback()

@@ -35,9 +35,14 @@ def select_locale() -> str:
     return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def official_date(value: date | datetime | None) -> str:
+def official_date(value: date | datetime | str | None) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):  # an ISO date kept in JSON (the state systems' answers); anything else as it is
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         return _almaty(value).strftime(_DATE)
     return value.strftime(_DATE)

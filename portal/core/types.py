@@ -6,6 +6,8 @@ from datetime import datetime, timezone
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
+from portal.core.clock import now_utc
+
 
 class UTCDateTime(TypeDecorator):
     """A moment stored as UTC and always returned timezone-aware.
@@ -33,4 +35,5 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    """Column defaults read the portal's one clock (portal/core/clock.py), training clock included."""
+    return now_utc()

@@ -8,7 +8,7 @@ from datetime import date
 import click
 from flask.cli import AppGroup
 
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.clock import now_utc, parse_moment, run_every
 from portal.extensions import db
 from portal.law.services import law_in_force

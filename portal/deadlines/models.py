@@ -8,9 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
-
-# closed: the case ended before the term ran out, so the term no longer applies.
-OPEN, MET, MISSED, CLOSED = "open", "met", "missed", "closed"
+# The states of a term, defined with the codes in rules/deadlines.py; closed: the case ended before the term ran out,
+# so the term no longer applies.
+from rules.deadlines import CLOSED, MET, MISSED, OPEN  # noqa: F401 (imported from here by the domains)
 
 
 class Deadline(db.Model):

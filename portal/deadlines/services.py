@@ -9,14 +9,16 @@ from babel import dates as babel_dates
 from flask_babel import get_locale
 from sqlalchemy.orm import contains_eager
 
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.clock import ALMATY
 from portal.core.pagination import paginate
+from portal.deadlines.holiday_names import holiday_name
 from portal.deadlines.models import MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_for
 from rules import deadlines as rules_deadlines
+from rules.deadlines import COMPLAINT_AUTHORITY, REGISTRATION
 from rules.escalation import warn_from
 
 
@@ -39,9 +41,9 @@ def complaint_terms(complaint) -> dict:
         moment = complaint.forwarded_at or complaint.received_at
         # Forwarded by the provider: п.18's 5 WD at the reviewing body; addressed to the authority: п.19's 15 WD.
         procedure = "complaint-forwarded" if complaint.addressee == "provider" else "complaint-authority"
-        out["complaint_authority"] = rules_deadlines.plan(
+        out[COMPLAINT_AUTHORITY] = rules_deadlines.plan(
             procedure, moment, calendar, law_in_force(complaint.authority_registered_on)[1],
-            registered_on=complaint.authority_registered_on)["complaint_authority"]
+            registered_on=complaint.authority_registered_on)[COMPLAINT_AUTHORITY]
     return out
 
 
@@ -52,7 +54,7 @@ def open_plan(application) -> list[Deadline]:
         row = Deadline(application_id=application.id, code=planned.id, term=planned.term,
                        starts_from=planned.starts_from[0], starts_on=planned.starts_from[1],
                        due_date=planned.due_date, due_at=planned.due_at, paragraph=planned.paragraph,
-                       state=MET if planned.id == "registration" else OPEN)
+                       state=MET if planned.id == REGISTRATION else OPEN)
         row.next_check_at = None if row.state == MET else warning_moment(row)
         if row.state == MET:
             row.met_at = application.received_at
@@ -162,8 +164,8 @@ def working_day_timeline(application, deadlines, now) -> list[TermBand]:
 
     Forward terms start after their event (rules/calendar.py explain_add), the hearing notice
     counts back from the end of the service term (explain_subtract), registration passes over
-    the days after receipt it could not happen on (explain_registration). Holiday names are
-    given in Kazakh on a Kazakh page (the holidays package has no Russian names).
+    the days after receipt it could not happen on (explain_registration). Holiday names are in
+    the reader's language (portal/deadlines/holiday_names.py).
     """
     calendar = current_calendar()
     today = now.astimezone(ALMATY).date()
@@ -172,7 +174,7 @@ def working_day_timeline(application, deadlines, now) -> list[TermBand]:
 
 def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
     backward = row.code in _BACKWARD
-    if row.code == "registration":
+    if row.code == REGISTRATION:
         received = application.received_at if getattr(row, "complaint_id", None) is None else None
         steps = calendar.explain_registration(received) if received is not None else []
         days = [_skipped(step, calendar) for step in steps]
@@ -197,7 +199,7 @@ def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
     first, last = days[0].day, days[-1].day
     position = "before" if today < first else "after" if today > last else "within"
     left = None
-    if not backward and row.state == OPEN and row.code != "registration":
+    if not backward and row.state == OPEN and row.code != REGISTRATION:
         left = sum(1 for d in days if d.counted and d.day > today)
     return TermBand(row, urgency(row, now), backward, event, tuple(days), position, left,
                     sum(1 for d in days if not d.counted and d.reason != "event"), counted_due != row.due_date)
@@ -206,12 +208,8 @@ def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
 def _skipped(step, calendar) -> TimelineDay:
     kind, detail = step.reason
     if kind in ("holiday", "decree") and step.day not in calendar.exceptions:
-        detail = _holiday_name(step.day) or detail  # the package's name, in the reader's language where it has one
+        detail = holiday_name(step.day, str(get_locale() or "en")) or detail  # in the reader's language
     return TimelineDay(step.day, False, reason=kind, detail=detail)
-
-
-def _holiday_name(day: date) -> str | None:
-    return _holidays_in(str(get_locale() or "en")).get(day)
 
 
 @lru_cache(maxsize=8)
@@ -220,9 +218,3 @@ def _weekdays(locale: str) -> tuple[str, ...]:
     monday = date(2024, 1, 1)
     return tuple(babel_dates.format_date(monday + timedelta(days=i), "EEE", locale=locale) for i in range(7))
 
-
-@lru_cache(maxsize=4)
-def _holidays_in(lang: str):
-    import holidays
-
-    return holidays.country_holidays("KZ", language="kk" if lang == "kk" else "en_US")

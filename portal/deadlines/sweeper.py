@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.applications.models import Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core import bulk
 from portal.core.types import utcnow
 from portal.deadlines.models import MISSED, OPEN, Deadline, DeadlineEffect

@@ -1,16 +1,21 @@
 """A final decision of a case, drafted by a clerk and signed by the signatory with their own EDS (п.11)."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime
 from portal.extensions import db
 
 CERTIFICATE, REFUSAL = "certificate", "refusal"
-DRAFTED, SIGNED = "drafted", "signed"
+# A drafted decision waits for the signatory; returned, it is back with the clerk (with the signatory's comment)
+# until the clerk prepares it again and sends it back (drafted); signed, it is issued.
+DRAFTED, RETURNED, SIGNED = "drafted", "returned", "signed"
+RETURN_COMMENT_MAX = 2000  # characters of the signatory's comment and of the clerk's answer
+# Events of the provider's own work on a draft: shown to staff, never to the applicant (no act of the procedure).
+INTERNAL_EVENTS = ("decision.returned", "decision.resent")
 
 
 class Decision(db.Model):
@@ -35,3 +40,26 @@ class Decision(db.Model):
 
     application = relationship("Application")
     signed_by = relationship("User", foreign_keys=[signed_by_id])
+    returns = relationship("DecisionReturn", order_by="DecisionReturn.returned_at, DecisionReturn.id",
+                           back_populates="decision", cascade="all, delete-orphan")
+
+
+class DecisionReturn(db.Model):
+    """The signatory sent the draft back to the clerk with a comment; once resent, when, by whom and the answer.
+
+    Internal to the provider: the applicant sees none of it, and no statutory term stops or changes for it.
+    """
+
+    __tablename__ = "decision_return"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decision.id", ondelete="CASCADE"), index=True)
+    returned_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    returned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(Text)
+    resent_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    resent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply: Mapped[str] = mapped_column(Text, default="")  # what the clerk says of the new draft
+
+    decision = relationship("Decision", back_populates="returns")
+    returned_by = relationship("User", foreign_keys=[returned_by_id])
+    resent_by = relationship("User", foreign_keys=[resent_by_id])

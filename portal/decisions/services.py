@@ -5,16 +5,19 @@ from datetime import date
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, GROUNDS_FOUND,
                                         HEARING_HELD, INCOMPLETE_REFUSED, PRELIMINARY_REFUSAL, REFUSED, REGISTERED,
                                         REISSUE, UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version, lock_for_update
+from portal.core.errors import WrongStage
 from portal.decisions.documents import decision_xml
-from portal.decisions.models import CERTIFICATE, DRAFTED, REFUSAL, SIGNED, Decision
+from portal.decisions.models import (CERTIFICATE, DRAFTED, REFUSAL, RETURN_COMMENT_MAX, RETURNED, SIGNED, Decision,
+                                     DecisionReturn)
 from portal.deadlines.models import CLOSED, MET, OPEN
 from portal.events import services as events
 from portal.extensions import db
@@ -24,9 +27,8 @@ from portal.hearings.services import hearing_record, open_conditions, refusal_of
 from portal.notifications import hooks as notifications
 from portal.register.queries import (certificate_being_reissued, certificate_number, claim_holder, is_replaced,
                                      reissue_ground, reissue_obstacle)
-from portal.review.services import WrongStage
 from portal.signatures import services as signatures
-from rules.deadlines import validity_end
+from rules.deadlines import COMPLETENESS, REISSUE_REVIEW, SERVICE_TERMS, validity_end
 
 # The service provider as Appendix 2 item 1 names it.
 PROVIDER = {
@@ -155,10 +157,18 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
     kind = kind_due(application)
     if kind is None:
         raise WrongStage()
+    obstacle = reissue_refusal_due(application) if kind == REFUSAL else None
+    content = _prepared(application, kind, obstacle)
+    if kind == CERTIFICATE and application.kind == REISSUE:
+        hold_certificate(application)  # drafted, the certificate is this case's: nobody claims it meanwhile
+    return _drafted(application, clerk, kind, content)
+
+
+def _prepared(application: Application, kind: str, obstacle: dict | None = None) -> dict:
+    """The decision's content as the case's records give it now (drafting, and preparing again after a return)."""
     if kind == CERTIFICATE and (missing := conditions_without_fact(application)):
         raise CertificateRefused(missing)
     content = _content(application)
-    obstacle = reissue_refusal_due(application) if kind == REFUSAL else None
     if obstacle is not None:
         content["grounds"] = [reissue_ground(application, obstacle)]  # п.12: no hearing precedes this refusal
         content["refusal"] = FURTHER_CONSIDERATION
@@ -172,9 +182,7 @@ def draft(application: Application, clerk, expected_version: int | None) -> Deci
         hearing = _hearing_content(application)
         if hearing is not None:
             content["hearing"] = hearing
-    if kind == CERTIFICATE and application.kind == REISSUE:
-        hold_certificate(application)  # drafted, the certificate is this case's: nobody claims it meanwhile
-    return _drafted(application, clerk, kind, content)
+    return content
 
 
 def _content(application: Application) -> dict:
@@ -211,6 +219,88 @@ def draft_reissue_incomplete(application: Application, clerk, findings: list[dic
     content["refusal"] = FURTHER_CONSIDERATION
     content["completeness"] = [{"code": f["code"], "problem": f["problem"]} for f in findings]
     return _drafted(application, clerk, REFUSAL, content, paragraph="п. 12")
+
+
+class InvalidReturn(ValueError):
+    """The signatory's comment (or the clerk's answer) is missing or too long: {field: message}."""
+
+    def __init__(self, errors: dict):
+        self.errors = errors
+        super().__init__(", ".join(errors))
+
+
+def _text(value: str | None, required: bool):
+    """The text stripped, and the message (lazy) if it is missing when required or too long."""
+    text = (value or "").strip()
+    if required and not text:
+        return text, _l("Say what the clerk should change.")
+    if len(text) > RETURN_COMMENT_MAX:
+        return text, _l("At most %(max)d characters.", max=RETURN_COMMENT_MAX)
+    return text, None
+
+
+def _move(decision: Decision, from_status: str, to_status: str) -> None:
+    """Change the decision's status only if it still is from_status, in one statement; else WrongStage.
+
+    Of a signature, a return and a resend posted at once (two tabs, a double click), one wins and the others
+    find the decision moved on: the UPDATE waits for a concurrent writer of the row and reads its status afresh.
+    """
+    moved = db.session.execute(update(Decision).where(Decision.id == decision.id, Decision.status == from_status)
+                               .values(status=to_status).execution_options(synchronize_session=False)).rowcount
+    if moved != 1:
+        raise WrongStage()
+    set_committed_value(decision, "status", to_status)
+
+
+def return_to_clerk(decision: Decision, signatory, comment: str | None) -> DecisionReturn:
+    """The signatory sends the unsigned draft back to the clerk with a comment (required).
+
+    The case stays where it is for the applicant (decision drafted, awaiting signature) and every term keeps
+    running: a return is the provider's own work, not an act of the procedure.
+    """
+    comment, error = _text(comment, required=True)
+    if error is not None:
+        raise InvalidReturn({"comment": error})
+    _move(decision, DRAFTED, RETURNED)
+    returned = DecisionReturn(decision=decision, returned_by_id=signatory.id, returned_at=now_utc(), comment=comment,
+                              reply="")
+    db.session.add(returned)
+    db.session.flush()  # the event names the return; its comment stays in decision_return (not in the monitoring feed)
+    events.record(decision.application, "decision.returned", actor=signatory, kind=decision.kind, returned=returned.id)
+    return returned
+
+
+def open_return(decision: Decision | None) -> DecisionReturn | None:
+    """The return the clerk has not answered yet, while the decision is back with the clerk."""
+    if decision is None or decision.status != RETURNED or not decision.returns:
+        return None
+    last = decision.returns[-1]
+    return last if last.resent_at is None else None
+
+
+def last_return(decision: Decision | None) -> DecisionReturn | None:
+    return decision.returns[-1] if decision is not None and decision.returns else None
+
+
+def resend(decision: Decision, clerk, reply: str | None) -> Decision:
+    """The clerk prepares the returned decision again from the case's records and sends it for signature.
+
+    The п.12 refusals keep the content they were drafted with: their ground is the finding made at that stage
+    (the completeness check or the obstacle), which the case's later status no longer shows.
+    """
+    reply, error = _text(reply, required=False)
+    if error is not None:
+        raise InvalidReturn({"reply": error})
+    returned = open_return(decision)
+    _move(decision, RETURNED, DRAFTED)
+    content = decision.content or {}
+    if not content.get("completeness") and content.get("refusal") != FURTHER_CONSIDERATION:
+        decision.content = _prepared(decision.application, decision.kind)
+    decision.drafted_by_id, decision.drafted_at = clerk.id, now_utc()
+    if returned is not None:
+        returned.resent_by_id, returned.resent_at, returned.reply = clerk.id, decision.drafted_at, reply
+    events.record(decision.application, "decision.resent", actor=clerk, kind=decision.kind)
+    return decision
 
 
 def awaiting_signature() -> list[Decision]:
@@ -255,6 +345,7 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
     issued = as_issued(decision, today)
     report = signatures.verify_official(signed, signatory, body_bin=current_app.config["PROVIDER_BIN"],
                                         expected=decision_xml(issued))
+    _move(decision, DRAFTED, SIGNED)  # a return posted meanwhile wins or loses here, never both
     now = now_utc()
     decision.number, decision.issued_on, decision.valid_until = issued.number, issued.issued_on, issued.valid_until
     decision.document, decision.status = signed, SIGNED
@@ -267,8 +358,8 @@ def sign(decision: Decision, signatory, signed: bytes, today: date | None = None
         # consideration, like п.7's; either way the hold on the certificate is released (CLAIM_RELEASED).
         application.status = INCOMPLETE_REFUSED if (decision.content or {}).get("completeness") else REFUSED
     # A refusal under п.12 is also the act the check of the re-issuance's documents ends in (its 2 days).
-    met_codes = ("service", "service_reissue") + (
-        ("completeness", "reissue_review") if any(g.get("paragraph") == "п. 12"
+    met_codes = SERVICE_TERMS + (
+        (COMPLETENESS, REISSUE_REVIEW) if any(g.get("paragraph") == "п. 12"
                                                   for g in (decision.content or {}).get("grounds", [])) else ())
     for deadline in application.deadlines:
         if deadline.state == OPEN:

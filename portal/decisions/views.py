@@ -8,17 +8,18 @@ from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES, 
 from portal.applications.services import ReissueRefused
 from portal.applications.access import case_changed, case_or_404
 from portal.core.concurrency import version_from
+from portal.core.errors import WrongStage
 from portal.core.i18n import gettext as _
 from portal.core.pdf import render_pdf
 from portal.core.permissions import public, roles_required
 from portal.core.security import limit_verify
 from portal.core.urls import external_url
 from portal.decisions import services, wording
-from portal.decisions.models import Decision
+from portal.decisions.forms import ResendForm, ReturnForm
+from portal.decisions.models import SIGNED, Decision
 from portal.decisions.stamp import qr_code, stamp
 from portal.extensions import db
 from portal.register.queries import obstacle_sentence
-from portal.review.services import WrongStage
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
@@ -27,10 +28,10 @@ bp = Blueprint("decisions", __name__)
 bp.add_app_template_global(external_url, "external_url")  # links printed on acts: PORTAL_URL, never the Host header
 wording.register(bp)  # the fixed wording of the forms of Appendices 1, 3, 4 (rules/data/forms)
 # The clerk's workbench offers the п.12 refusal of a re-issuance that cannot replace its certificate.
-bp.add_app_template_global(services.reissue_refusal_due, "reissue_refusal_due")
 bp.add_app_template_global(obstacle_sentence, "reissue_obstacle_sentence")
 # A re-issuance refused further consideration (п.12) links its signed Appendix 4 document from the status line.
-bp.add_app_template_global(services.decision_of, "case_decision")
+# The clerk's workbench shows the signatory's comment on a draft returned to the clerk (issue 16 item 4).
+bp.add_app_template_global(services.open_return, "decision_open_return")
 
 @bp.route("/staff/cases/<int:application_id>/decision", methods=["POST"])
 @roles_required(CLERK)
@@ -64,10 +65,13 @@ def _drafted_or_404(decision_id: int) -> Decision:
     return decision
 
 
-def _sign_page(decision: Decision, form: SignedDocumentForm, error: str | None = None, status: int = 200):
+def _sign_page(decision: Decision, form: SignedDocumentForm, error: str | None = None, status: int = 200,
+               return_form: ReturnForm | None = None):
     # What the signatory reads is what they sign: the decision numbered and dated as if issued today.
-    issued = services.as_issued(decision) if decision.status == "drafted" else decision
-    return render_template("decisions/sign.html", decision=decision, issued=issued, form=form, error=error), status
+    issued = decision if decision.status == SIGNED else services.as_issued(decision)
+    return render_template("decisions/sign.html", decision=decision, issued=issued, form=form, error=error,
+                           return_form=return_form or ReturnForm(formdata=None),
+                           last_return=services.last_return(decision)), status
 
 
 @bp.route("/staff/decisions/<int:decision_id>")
@@ -106,8 +110,9 @@ def sign(decision_id: int):
         db.session.commit()
     except WrongStage:
         db.session.rollback()
-        return _sign_page(decision, SignedDocumentForm(formdata=None), _("This decision has already been signed."),
-                          422)
+        message = (_("This decision has already been signed.") if decision.status == SIGNED else
+                   _("This decision no longer waits for your signature: it was returned to the clerk."))
+        return _sign_page(decision, SignedDocumentForm(formdata=None), message, 422)
     except SignatureRefused as exc:
         db.session.rollback()
         form.refuse(sentence(exc.key, exc.report.indication if exc.report else None, **exc.params))
@@ -120,6 +125,86 @@ def sign(decision_id: int):
     return redirect(url_for("decisions.queue"))
 
 
+@bp.route("/staff/decisions/<int:decision_id>/return", methods=["POST"])
+@roles_required(SIGNATORY)
+def return_to_clerk(decision_id: int):
+    """Send the unsigned draft back to the clerk with a comment; a second post finds it returned (409)."""
+    decision = _drafted_or_404(decision_id)
+    form = ReturnForm()
+    if not form.validate():
+        return _sign_page(decision, SignedDocumentForm(formdata=None), return_form=form, status=422)
+    try:
+        services.return_to_clerk(decision, g.user, form.comment.data)
+        db.session.commit()
+    except WrongStage:
+        db.session.rollback()
+        message = (_("This decision has already been signed.") if decision.status == SIGNED else
+                   _("This decision no longer waits for your signature: it was returned to the clerk."))
+        return _sign_page(decision, SignedDocumentForm(formdata=None), message, 409)
+    flash(_("The decision is returned to the clerk with your comment."), "success")
+    return redirect(url_for("decisions.queue"))
+
+
+def _decision_or_404(application_id: int) -> Decision:
+    decision = services.decision_of(case_or_404(application_id))
+    if decision is None:
+        abort(404)
+    return decision
+
+
+def _preview_page(decision: Decision, form: ResendForm | None = None, status: int = 200):
+    return render_template("decisions/preview.html", decision=decision, issued=services.as_issued(decision),
+                           application=decision.application, form=form or ResendForm(formdata=None),
+                           open_return=services.open_return(decision), returns=decision.returns), status
+
+
+@bp.route("/staff/cases/<int:application_id>/decision/preview")
+@roles_required(*PROVIDER_ROLES, AUTHORITY)
+def preview(application_id: int):
+    """The unsigned decision exactly as it is issued if signed today, marked as a preview; a signed one is shown."""
+    decision = _decision_or_404(application_id)
+    if decision.status == SIGNED:
+        return redirect(url_for("decisions.show", application_id=application_id))
+    return _preview_page(decision)
+
+
+@bp.route("/staff/cases/<int:application_id>/decision/preview.pdf")
+@roles_required(*PROVIDER_ROLES, AUTHORITY)
+def preview_pdf(application_id: int):
+    """The printout of the unsigned decision: the issued PDF's template, marked as a draft, without a stamp."""
+    decision = _decision_or_404(application_id)
+    if decision.status == SIGNED:
+        return redirect(url_for("decisions.pdf", application_id=application_id))
+    body = render_pdf(render_template("decisions/pdf.html", decision=services.as_issued(decision), eds=None,
+                                      preview=True))
+    response = make_response(body)
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = f'attachment; filename="decision-{decision.id}-preview.pdf"'
+    response.headers["Cache-Control"] = "no-store"  # tomorrow it is dated otherwise
+    return response
+
+
+@bp.route("/staff/cases/<int:application_id>/decision/resend", methods=["POST"])
+@roles_required(CLERK)
+def resend(application_id: int):
+    """Prepare the returned decision again and send it for signature; a second post finds it sent (no-op)."""
+    decision = _decision_or_404(application_id)
+    form = ResendForm()
+    if not form.validate():
+        return _preview_page(decision, form, 422)
+    try:
+        services.resend(decision, g.user, form.reply.data)
+        db.session.commit()
+        flash(_("The decision is prepared again and waits for the signatory."), "success")
+    except WrongStage:
+        db.session.rollback()
+        flash(_("The decision is not with the clerk: it already waits for the signatory or is signed."), "error")
+    except services.CertificateRefused as exc:
+        db.session.rollback()
+        flash(str(exc.sentence), "error")
+    return redirect(url_for("applications.case", application_id=application_id))
+
+
 @bp.route("/applications/<int:application_id>/decision")
 @roles_required(APPLICANT, *PROVIDER_ROLES, AUTHORITY)
 def show(application_id: int):
@@ -127,6 +212,8 @@ def show(application_id: int):
     decision = services.decision_of(application)
     if decision is None or (g.user.role == APPLICANT and decision.status != "signed"):
         abort(404)
+    if decision.status != SIGNED:
+        return redirect(url_for("decisions.preview", application_id=application_id))  # marked as not signed
     return render_template("decisions/show.html", decision=decision, application=application,
                            eds=_stamp(decision) if decision.status == "signed" else None)
 

@@ -4,16 +4,16 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringFi
 
 from portal.core.forms import LocalDateTimeField, Required, WholeNumberField, max_length
 from portal.core.i18n import lazy_gettext as _l
-from portal.hearings.models import IN_PERSON, VIDEO, WRITTEN
+from portal.hearings.labels import METHODS as METHOD_LABELS, OUTCOMES as OUTCOME_LABELS
+from portal.hearings.models import METHODS
 
 
 class NoticeForm(FlaskForm):
     """The preliminary decision to refuse and how the hearing is held."""
 
     version = HiddenField()
-    method = RadioField(_l("How the hearing is held"), choices=[
-        (IN_PERSON, _l("In person, at an address")), (VIDEO, _l("By video link")),
-        (WRITTEN, _l("In writing"))], validators=[Required()])
+    method = RadioField(_l("How the hearing is held"), choices=[(m, METHOD_LABELS[m]) for m in METHODS],
+                        validators=[Required()])
     place = StringField(_l("Address, video link, or where the written position is sent"),
                         validators=[Required(), max_length(500)])
     # п.9: the notice names the time. The choices are the lawful ones of a notice sent now (set by the view);
@@ -47,6 +47,10 @@ class HearingRecordForm(FlaskForm):
     participants = TextAreaField(_l("Who took part"), validators=[max_length(2000)])
     arguments = TextAreaField(_l("The applicant's arguments"), validators=[max_length(10000)])
     examined = TextAreaField(_l("What was examined"), validators=[max_length(10000)])
-    outcome = RadioField(_l("Outcome"), choices=[
-        ("refusal_upheld", _l("The grounds for refusal are confirmed")),
-        ("refusal_withdrawn", _l("The grounds for refusal are withdrawn"))], validators=[Required()])
+    outcome = RadioField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()), validators=[Required()])
+
+
+class WaiveForm(FlaskForm):
+    """The applicant's waiver of the hearing: done only once confirmed on its own page (hearings/waive.html)."""
+
+    confirm = HiddenField()

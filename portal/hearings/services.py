@@ -7,9 +7,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.applications.models import GROUNDS_FOUND, HEARING_HELD, PRELIMINARY_REFUSAL, Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
+from portal.core.errors import InvalidDecision, WrongStage
 from portal.core.i18n import official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
 from portal.deadlines.models import MET, MISSED, OPEN
@@ -22,7 +23,6 @@ from portal.law.services import law_for
 from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from portal.signatures import services as signatures
-from portal.review.services import InvalidDecision, WrongStage
 from rules.deadlines import hearing_deadline
 from rules.hearing import hearing_window, is_late, position_awaited_until, position_days, slot_starts
 
@@ -375,8 +375,9 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
     if hearing is not None and hearing.state == OPEN:
         hearing.state, hearing.met_at, hearing.next_check_at = MET, now, None
     application.status = HEARING_HELD
+    # A waived hearing was not held: the event says so, for the timeline to show it as waived (issue 16).
     events.record(application, "hearing.recorded", actor=clerk, outcome=values["outcome"],
-                  attended=bool(values.get("attended")))
+                  attended=bool(values.get("attended")), waived=refusal_of(application).waived_at is not None)
     return record
 
 

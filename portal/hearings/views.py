@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.accounts.models import APPLICANT, AUTHORITY, CLERK, PROVIDER_ROLES
@@ -11,6 +13,7 @@ from portal.applications.models import Application
 from portal.applications.access import case_changed, case_or_404
 from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import version_from
+from portal.core.errors import InvalidDecision, WrongStage, show_on_form
 from portal.core.i18n import gettext as _
 from portal.core.i18n import official_date, official_datetime
 from portal.core.permissions import roles_required
@@ -18,12 +21,11 @@ from portal.core.rendering import render_page
 from portal.core.xmltext import xml_text
 from portal.extensions import db
 from portal.hearings import services
-from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm
+from portal.hearings.forms import BookSlotForm, HearingRecordForm, NoticeForm, PositionForm, WaiveForm
 from portal.documents.services import UploadRejected
 from portal.hearings import position_xml
 from portal.hearings.invitation import invitation
 from portal.hearings.models import WRITTEN
-from portal.review.services import InvalidDecision, WrongStage
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
@@ -54,8 +56,7 @@ def notice(application_id: int):
             return case_changed(application_id)
         except InvalidDecision as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                getattr(form, name).errors = [message]
+            show_on_form(form, exc)
     return render_template("hearings/notice.html", application=application, form=form,
                            terms=services.notice_terms(application, now_utc()),
                            grounds=services.proposed_grounds(application)), 422 if form.errors else 200
@@ -105,11 +106,7 @@ def record(application_id: int):
             return case_changed(application_id)
         except InvalidDecision as exc:
             db.session.rollback()
-            for name, message in exc.errors.items():
-                if hasattr(form, name):
-                    getattr(form, name).errors = [message]
-                else:
-                    reason_errors[name] = message
+            show_on_form(form, exc, elsewhere=reason_errors)
     return render_template("hearings/record.html", application=application, form=form, refusal=refusal,
                            slot=services.booked_slot(application), stands=stands, condition_facts=condition_facts,
                            open_conditions=open_conditions, reason_errors=reason_errors,
@@ -124,12 +121,24 @@ def _hearing_context(application: Application) -> dict:
     if refusal is None:
         abort(404)
     now = now_utc()
+    slots = services.offered_slots(application, refusal, now)
     return {"application": application, "refusal": refusal, "slot": services.booked_slot(application),
-            "slots": services.offered_slots(application, refusal, now),
+            "slots": slots, "slot_days": _by_day(slots),
             "can_change": services.can_change_booking(application, refusal, now) and g.user.role == APPLICANT,
             "record": services.hearing_record(application), "position_form": PositionForm(),
             "position_documents": services.position_documents(application), "upload_error": None,
             "book_form": BookSlotForm(), "slot_error": None, "signed_form": _optional_signed_form()}
+
+
+def _by_day(slots) -> list[tuple[date, str, list]]:
+    """The offered slots grouped by their day (Almaty): (day, its weekday's name in the reader's language, slots)."""
+    days: list[tuple[date, str, list]] = []
+    for slot in slots:  # in time order (offered_slots)
+        day = slot.starts_at.astimezone(ALMATY).date()
+        if not days or days[-1][0] != day:
+            days.append((day, format_date(day, "EEEE", locale=get_locale()).capitalize(), []))
+        days[-1][2].append(slot)
+    return days
 
 
 def _optional_signed_form() -> SignedDocumentForm:
@@ -174,7 +183,14 @@ def book(application_id: int):
 @bp.route("/applications/<int:application_id>/hearing/waive", methods=["POST"])
 @roles_required(APPLICANT)
 def waive(application_id: int):
+    """The waiver in two steps: the hearing page's button asks (this page), the confirmation declines."""
     application = case_or_404(application_id)
+    form = WaiveForm()
+    if form.confirm.data != "yes":
+        context = _hearing_context(application)
+        if context["refusal"].waived_at is not None or context["record"] is not None:
+            return redirect(url_for("hearings.hearing", application_id=application_id))
+        return render_template("hearings/waive.html", **context)
     try:
         services.waive(application, g.user)
         db.session.commit()

@@ -20,6 +20,11 @@ def _all() -> list[tuple[LawVersionRecord, LawVersion]]:
     return cached
 
 
+def all_versions() -> list[tuple[LawVersionRecord, LawVersion]]:
+    """Every version of the Rules, oldest first."""
+    return _all()
+
+
 def law_in_force(on: date) -> tuple[LawVersionRecord, LawVersion]:
     """The version in force on `on`: a case follows the version of its registration day."""
     candidates = [pair for pair in _all() if pair[0].effective_from <= on]
@@ -28,12 +33,20 @@ def law_in_force(on: date) -> tuple[LawVersionRecord, LawVersion]:
     return candidates[-1]
 
 
+# A version's row never changes once loaded (revision 0002 checks its file's hash; `flask law load` only adds
+# rows, never edits or deletes them): a registered case's version is read once per process, not per request.
+_BY_ID: dict[int, LawVersion] = {}
+
+
 def law_for(application) -> LawVersion:
     """A registered case keeps its version; a draft sees today's."""
     if application.law_version_id is not None:
-        for row, version in _all():
-            if row.id == application.law_version_id:
-                return version
+        version = _BY_ID.get(application.law_version_id)
+        if version is None:
+            _BY_ID.update((row.id, found) for row, found in _all())
+            version = _BY_ID.get(application.law_version_id)
+        if version is not None:
+            return version
     return law_in_force(today_local())[1]
 
 
@@ -71,4 +84,5 @@ def load_version(data: dict, effective_from: date) -> LawVersionRecord:
     db.session.add(record)
     db.session.flush()
     g.pop("_law_versions", None)
+    _BY_ID.pop(record.id, None)  # an id SQLite reuses after a deletion by hand (tests) must not read an old version
     return record

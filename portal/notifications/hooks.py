@@ -18,6 +18,7 @@ from portal.law.services import law_for
 from portal.notifications.services import (Recipients, applicants_of, cancel_pending, hearing_reminder_moment,
                                            notice, notify, notify_many, people_with_role)
 from rules.calendar import WORK_START
+from rules.deadlines import COMPLAINT_AUTHORITY, HEARING, REGISTRATION, SERVICE_TERMS
 
 # Certificate holders are reminded this many days before the last valid day (issue 5, register).
 EXPIRY_REMINDER_DAYS = (30, 7)
@@ -34,7 +35,7 @@ def _to_applicant(kind: str, topic: str, application, send_after: datetime | Non
 def application_accepted(application) -> None:
     """п.6–п.7: the submission is registered; the applicant learns the number and when the result is due."""
     due = db.session.scalar(select(Deadline.due_date).where(
-        Deadline.application_id == application.id, Deadline.code.in_(("service", "service_reissue"))))
+        Deadline.application_id == application.id, Deadline.code.in_(SERVICE_TERMS)))
     _to_applicant("application.accepted", f"application.accepted:{application.id}", application,
                   registered_on=application.registered_on.isoformat(), due_on=due.isoformat() if due else None)
 
@@ -51,7 +52,7 @@ def completeness_refused(application, findings: list[dict], note: str) -> None:
 def preliminary_refusal_sent(application, refusal, slot=None, now: datetime | None = None) -> None:
     """п.9–п.10: the grounds, how, when and where the hearing is held, and until when; the proposed time is
     reminded of as a booked one (the applicant was booked into it)."""
-    last = next((d.due_date for d in application.deadlines if d.code == "hearing"), None)
+    last = next((d.due_date for d in application.deadlines if d.code == HEARING), None)
     proposed = refusal.proposed_at.isoformat() if refusal.proposed_at else None
     _to_applicant("preliminary_refusal.sent", f"preliminary_refusal.sent:{application.id}", application,
                   method=refusal.method, place=refusal.place, last_on=last.isoformat() if last else None,
@@ -127,7 +128,7 @@ def deadlines_escalated(items, now: datetime, recipients: Recipients | None = No
     for kind, deadline in items:
         application = deadline.application
         if deadline.complaint_id is not None:
-            staff = recipients.with_role(AUTHORITY if deadline.code == "complaint_authority" else SUPERVISOR)
+            staff = recipients.with_role(AUTHORITY if deadline.code == COMPLAINT_AUTHORITY else SUPERVISOR)
             extra = {"complaint_id": deadline.complaint_id, "complaint": deadline.complaint.number}
         else:
             staff, extra = recipients.responsible(application, escalate=kind == "deadline.missed"), {}
@@ -146,7 +147,7 @@ def _complaint(complaint) -> dict:
 def _complaint_terms(complaint) -> dict:
     """Last days of its open terms: complaint_forward -> "forward_due_on", … ("*_on" reads back as a day)."""
     return {f"{d.code.removeprefix('complaint_')}_due_on": d.due_date.isoformat()
-            for d in complaint.deadlines if d.code != "registration"}
+            for d in complaint.deadlines if d.code != REGISTRATION}
 
 
 def complaint_registered(complaint) -> None:

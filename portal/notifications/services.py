@@ -13,7 +13,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import load_only
 
 from portal.accounts.models import APPLICANT, CLERK, SUPERVISOR, User
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.bulk import bulk_insert
 from portal.core.clock import ALMATY, now_utc
 from portal.events.models import Event

@@ -13,7 +13,7 @@ from flask_babel import get_locale
 from sqlalchemy import and_, case, func, or_, select
 
 from portal.applications.models import Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.complaints.models import Complaint
 from portal.core.clock import now_utc
 from portal.deadlines.models import Deadline

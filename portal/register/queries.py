@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from portal.applications.models import REISSUE, Application
+from portal.applications.models import REISSUE, Application, Complex
 from portal.core.pagination import paginate
 from portal.decisions.models import CERTIFICATE, SIGNED, Decision
 from portal.extensions import db
@@ -25,19 +25,36 @@ def _replaced_clause():
         original.id == Decision.application_id, reissue.organization_id == original.organization_id))
 
 
-def register(search: str, page: int, today: date, per_page: int = 25):
-    """Signed certificates not replaced by a re-issued one, current first; `search` matches name, BIN, number."""
+def register(search: str, page: int, today: date, per_page: int = 25, settlement: str = ""):
+    """Signed certificates not replaced by a re-issued one, current first.
+
+    `search` matches the pool's or organisation's name, the BIN or the number; `settlement` the settlement of the
+    main hardware-software complex, the location the register shows (a backup complex's is not on the
+    certificate, so a match there would show a row without the place asked for).
+    """
     query = (select(Decision).join(Application, Application.id == Decision.application_id)
              .where(Decision.kind == CERTIFICATE, Decision.status == SIGNED, ~_replaced_clause())
              .options(joinedload(Decision.application)))
     search = search.strip()
     if search:
-        like = f"%{search.lower()}%"
-        query = query.where(or_(Application.pool_name.ilike(like), Application.legal_name.ilike(like),
+        like = f"%{_escape_like(search)}%"  # ILIKE folds the case (SQLite's only for ASCII: never lower() here)
+        query = query.where(or_(Application.pool_name.ilike(like, escape="\\"),
+                                Application.legal_name.ilike(like, escape="\\"),
                                 Application.bin == search, Decision.number == search.upper()))
+    settlement = settlement.strip()
+    if settlement:
+        like = f"%{_escape_like(settlement)}%"
+        query = query.where(exists(select(Complex.id).where(
+            Complex.application_id == Application.id, Complex.role == "main",
+            Complex.settlement.ilike(like, escape="\\"))))
     current_first = and_(Decision.valid_until >= today).desc()
     query = query.order_by(current_first, Decision.valid_until.desc(), Decision.id.desc())
     return paginate(query, page, per_page)
+
+
+def _escape_like(text: str) -> str:
+    """Typed text matched as itself: a "%" or "_" in the query is no wildcard."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def is_replaced(decision: Decision) -> bool:

@@ -1,4 +1,4 @@
-"""The public register page: searchable, expired certificates marked."""
+"""The public register page: searchable by name, BIN, number and settlement; expired certificates marked."""
 from __future__ import annotations
 
 from flask import Blueprint, request
@@ -16,7 +16,9 @@ bp = Blueprint("register", __name__)
 @public
 def index():
     search = request.args.get("q", "")[:100]
+    settlement = request.args.get("settlement", "")[:100]
     page = max(request.args.get("page", 1, type=bounded_int), 1)
     today = today_local()
-    rows = queries.register(search, page, today)
-    return render_page("register/index.html", "register/_results.html", rows=rows, q=search, today=today)
+    rows = queries.register(search, page, today, settlement=settlement)
+    return render_page("register/index.html", "register/_results.html", rows=rows, q=search, settlement=settlement,
+                       searched=bool(search.strip() or settlement.strip()), today=today)

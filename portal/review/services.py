@@ -5,6 +5,7 @@ from portal.applications.models import (AWAITING_DECISION, GROUNDS_FOUND, INCOMP
                                         REISSUE, UNDER_REVIEW, Application)
 from portal.core.clock import now_utc, today_local
 from portal.core.concurrency import check_version
+from portal.core.errors import InvalidDecision, WrongStage
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.i18n import localized
 from portal.deadlines.models import CLOSED, MET, OPEN
@@ -17,18 +18,6 @@ from portal.review.models import ReviewDecision
 from rules.completeness import check_completeness
 from rules.grounds import assess, not_met_by_a_fact
 from rules.reasoning import same_in_all, unfinished
-
-
-class WrongStage(Exception):
-    """The case is not at the stage this action belongs to (someone moved it on)."""
-
-
-class InvalidDecision(ValueError):
-    """A decision the clerk must correct; `errors` maps form fields to messages."""
-
-    def __init__(self, errors: dict):
-        super().__init__("invalid decision")
-        self.errors = errors
 
 
 # The clerk's free texts: a note and each reason (the forms of the review have no WTForms class).

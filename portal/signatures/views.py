@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, make_response, render_template
 
-from portal.applications.services import can_view
 from portal.core.permissions import login_required, public
 from portal.core.security import limit_verify
 from portal.extensions import db
@@ -39,7 +38,7 @@ def verify():
 def _signature_of_case(application_id: int, signature_id: int) -> Signature:
     """The signature if this person may see its case (the owner and staff); 404 otherwise."""
     signature = db.session.get(Signature, signature_id)
-    if signature is None or signature.application_id != application_id or not can_view(g.user, signature.application):
+    if signature is None or signature.application_id != application_id or not signature.application.can_access(g.user):
         abort(404)
     return signature
 

@@ -4,6 +4,11 @@
  * 2. Busy state: a form or link marked data-busy (and every htmx form that posts, and every download link
  *    styled as a button) says it is working: aria-busy on it, the control shows data-busy-label and a spinner,
  *    a second click is ignored. A busy download stays busy until its file has arrived.
+ *    Every form that posts is sent once: the button pressed is disabled until the answer (the next page, or
+ *    htmx's answer, error included), and a second click or Enter meanwhile sends nothing. Back to the page
+ *    (pageshow), or no answer within SENDING_MS (a post answered by a download), enables it again. Without
+ *    JavaScript nothing is ever disabled; the submissions that must happen once also carry a key the server
+ *    checks.
  * 3. Print: buttons marked data-print are shown (hidden without JavaScript) and open the print dialog.
  * 4. Errors where they were made: the portal's 409/413/422/429 answers carry their own message and are swapped
  *    like a 200; any other failure (a 5xx, a 403, no network) shows the page's translated alert next to the
@@ -78,9 +83,10 @@
     return el.querySelector("button[type=submit], button:not([type]), input[type=submit]");
   }
 
-  function setBusy(el, busy) {
-    var control = submitterOf(el);
+  function setBusy(el, busy, pressed) {
+    var control = pressed || submitterOf(el);
     el.setAttribute("aria-busy", busy ? "true" : "false");
+    if (!busy) enableSent(el);
     if (!control) return;
     control.classList.toggle(BUSY, busy);
     if (busy) {
@@ -103,12 +109,47 @@
     return el.hasAttribute("hx-post") || el.hasAttribute("hx-get") || el.hasAttribute("hx-put");
   }
 
-  // A plain form post or a download: busy until the next page (or the timeout, for a download that stays).
+  // A form that posts is sent once. Captured on the document, so a second submit of an htmx form is stopped
+  // before htmx's own listener on the form could queue it behind the first.
+  var SENDING_MS = 20000;
+
+  function posts(form) {
+    if (form.hasAttribute("hx-post")) return true;
+    return !isHtmx(form) && (form.getAttribute("method") || "").toLowerCase() === "post";
+  }
+
+  // The pressed button is disabled only after this turn of the event loop: a button disabled while the submit
+  // event runs would drop its own name=value from what the form sends.
+  function disableSent(form, button) {
+    if (!button) return;
+    form._sentButton = button;
+    window.setTimeout(function () { if (form._sentButton === button) button.disabled = true; }, 0);
+    form._sentTimer = window.setTimeout(function () { setBusy(form, false, button); }, SENDING_MS);
+  }
+
+  function enableSent(form) {
+    if (form._sentTimer) window.clearTimeout(form._sentTimer);
+    if (form._sentButton) form._sentButton.disabled = false;
+    form._sentButton = form._sentTimer = null;
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.hasAttribute("data-busy") || isHtmx(form)) return;
-    if (form.getAttribute("aria-busy") === "true") { event.preventDefault(); return; }  // no double submission
-    setBusy(form, true);
+    if (!(form instanceof HTMLFormElement) || !posts(form)) return;
+    if (form.getAttribute("aria-busy") === "true") {  // already on its way: no second post
+      event.preventDefault();
+      if (isHtmx(form)) event.stopImmediatePropagation();  // nor queued by htmx behind the first
+      return;
+    }
+    var pressed = event.submitter && event.submitter.isConnected && !event.submitter.hidden ? event.submitter : null;
+    setBusy(form, true, form.hasAttribute("data-busy") ? null : pressed);
+    disableSent(form, pressed || submitterOf(form));
+  }, true);
+
+  // htmx sent nothing after all (its own validation stopped it): the form can be sent again.
+  document.addEventListener("htmx:validation:halted", function (event) {
+    var form = sourceOf(event) || event.target;
+    if (form && form.matches && form.matches("form")) setBusy(form, false);
   });
 
   // A download that takes a while (a PDF rendered, a case archive built): busy until the file has arrived.

@@ -1,6 +1,6 @@
 """The case file as a person reads it: every term day by day, progress on long actions, and print.
 
-- The deadlines drawn as bands of days: the days each term counts, the days it passes over with the reason in
+- The deadlines drawn as bands of days, each loaded when its disclosure opens: the days each term counts, the days it passes over with the reason in
   words (weekend, holiday by name, day off by decree, receipt after working hours), today and the last day;
   the same count rules/calendar.py explains.
 - Long actions say they are working: the upload's progress bar, a busy signing button, a busy PDF link.
@@ -47,8 +47,12 @@ def today_in_almaty() -> date:
 
 
 def band(page, lang: str, label: str):
-    """The list of days of one term (named by the term's heading)."""
-    return page.locator("#day-timeline").get_by_role("list", name=t(lang, label), exact=True)
+    """The list of days of one term (named by the term's title), its disclosure opened as a person would."""
+    term = page.locator("#day-timeline details.term-days").filter(
+        has=page.locator("summary").get_by_text(t(lang, label), exact=True))
+    if not term.evaluate("d => d.open"):
+        term.locator("summary").click()  # the band is fetched (htmx) the first time it opens
+    return term.get_by_role("list", name=t(lang, label), exact=True)
 
 
 def test_the_case_page_shows_each_term_day_by_day_as_the_rules_count_it(page, app, axe):

@@ -35,7 +35,7 @@ def _complaint_registered(app, case_id: int, workdays_ago: int, addressee: str =
     """A complaint on the case registered `workdays_ago` working days before the next working day (10:00)."""
     from portal.accounts.models import User
     from portal.applications.models import Application
-    from portal.calendar_admin.services import current_calendar
+    from portal.calendar.services import current_calendar
     from portal.complaints import services as complaints
     from portal.core.clock import ALMATY, today_local
     from portal.extensions import db
@@ -92,7 +92,12 @@ def test_e1_applicant_complains_about_inaction_after_a_missed_review_deadline(pa
     page.get_by_role("button", name=t(lang, "File the complaint"), exact=True).click()
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("C-")
-    expect(page.locator("body")).to_contain_text(t(lang, "Forward the complaint with the case, unless a favourable act"))
+    # The complaint's own terms, and what it waits for first, by the forwarding term's last day (issue 16 item 3).
+    from portal.core.clock import ALMATY
+
+    forward_due = _complaint(app, int(page.url.rsplit("/", 1)[1]))["forward_due_at"].astimezone(ALMATY)
+    expect(page.locator("table.complaint-terms")).to_contain_text(forward_due.strftime("%d.%m.%Y"))
+    expect(page.locator("#complaint-next-step")).to_contain_text(forward_due.strftime("%d.%m.%Y"))
     axe.check(page, "complaint registered")
     log_out(page, lang)
 

@@ -265,7 +265,7 @@ def test_d_clerk_records_the_hearing_signatory_signs_and_the_public_page_confirm
     clerk.locator("fieldset#stands textarea#stands-2").fill(
         "Договор аренды не подтверждает размещение в другом населённом пункте на дату заслушивания.")
     clerk.get_by_role("button", name=t(lang, "Save the record")).click()
-    status_line(clerk, lang, "Hearing held: final decision being prepared")
+    status_line(clerk, lang, "Hearing stage over: final decision being prepared")
     axe.check(clerk, "case (hearing held)")
     clerk.get_by_role("button", name=t(lang, "Draft the final decision (п.11)")).click()
     status_line(clerk, lang, "Decision drafted: awaiting signature")

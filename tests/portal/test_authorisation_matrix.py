@@ -14,7 +14,7 @@ from portal.extensions import db
 from tests.conftest import Auth, csrf_token
 
 ROLES = ("applicant", "clerk", "signatory", "supervisor", "authority", "admin")
-ARGS = {"document_id": 1, "signature_id": 1, "decision_id": 1, "complaint_id": 1, "page": 0, "day": "2026-01-05", "code": "kk",
+ARGS = {"document_id": 1, "signature_id": 1, "deadline_id": 1, "decision_id": 1, "complaint_id": 1, "page": 0, "day": "2026-01-05", "code": "kk",
         "filename": "css/portal.css"}
 
 

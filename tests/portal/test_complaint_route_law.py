@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.complaints import services as complaint_services
 from portal.complaints.models import Complaint
 from portal.core.clock import ALMATY, now_utc

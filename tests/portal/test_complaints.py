@@ -12,7 +12,7 @@ import pytest
 
 from portal.accounts.models import User
 from portal.applications import services as applications
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.complaints.models import Complaint
 from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import DeadlineEffect
@@ -97,7 +97,8 @@ def test_an_applicant_files_a_complaint_and_gets_its_number_and_dates(app, clien
         assert "complaint_provider" not in complaint["terms"] and registered is not None
     page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert complaint["number"] in page and "Основание 2 не применимо" in page
-    assert "Forward the complaint with the case, unless a favourable act" in page
+    # The complaint's own term, named as the complaint's (issue 16 item 3).
+    assert "The complaint satisfied in full by a favourable act, or forwarded to the quality-control authority" in page
     with app.app_context():
         kinds = {(m.kind, m.recipient_email) for m in db.session.scalars(db.select(OutboxMessage))}
         assert any(k == "complaint.registered" for k, _ in kinds) and any(k == "complaint.received" for k, _ in kinds)

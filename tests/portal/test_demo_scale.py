@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bench.scale import OPEN_STAGES, expected_overdue, scale, stage_shares
 from portal.accounts.models import User
 from portal.applications.models import CLOSED_STATUSES, DRAFT, Application
 from portal.core.clock import now_utc
 from portal.deadlines.models import MISSED, OPEN, Deadline
-from portal.demo.scale import OPEN_STAGES, expected_overdue, scale, stage_shares
 from portal.extensions import db
 
 CASES = 200
@@ -64,8 +64,6 @@ def test_the_cases_follow_the_proportions_of_a_year(app, scaled):
 
 def test_about_one_case_in_a_hundred_has_a_complaint_with_its_own_terms(app, scaled):
     summary, ids = scaled
-    if "complaint" not in db.metadata.tables:
-        pytest.skip("no complaints in this schema")
     from portal.complaints.models import Complaint
 
     with app.app_context():
@@ -75,10 +73,13 @@ def test_about_one_case_in_a_hundred_has_a_complaint_with_its_own_terms(app, sca
         for complaint in complaints:
             assert complaint.number and complaint.deadlines
             assert {d.code for d in complaint.deadlines} >= {"registration"}
+            running = [d for d in complaint.deadlines if d.state == OPEN]
             if complaint.status == "decided":
-                assert complaint.outcome and all(d.state != OPEN for d in complaint.deadlines)
+                assert complaint.outcome
+                # Only the provider's term to carry out the authority's order may still run.
+                assert all(d.code == "authority_order" for d in running) and bool(running) == complaint.order_pending
             else:
-                assert any(d.state == OPEN and d.next_check_at is not None for d in complaint.deadlines)
+                assert running and all(d.next_check_at is not None for d in running)
 
 
 @pytest.mark.parametrize("role", ["clerk", "supervisor", "authority"])
@@ -206,3 +207,105 @@ def test_every_page_of_a_scaled_case_renders_at_every_stage(app, client, auth, s
                 if response.status_code != 200:
                     failures.append((status, url, response.status_code))
     assert failures == []
+
+
+# --- the complaints follow the route of the live services (issue 14: п.17 as portal/complaints/services.py has it)
+
+TERM_COLUMNS = ("code", "term", "starts_from", "starts_on", "due_date", "due_at", "paragraph")
+
+
+def _terms(complaint) -> dict:
+    return {d.code: tuple(getattr(d, c) for c in TERM_COLUMNS) for d in complaint.deadlines}
+
+
+def _replay(complaint, supervisor):
+    """The same complaint filed, and taken along the same route, by portal.complaints.services: what it yields."""
+    from portal.complaints import services
+
+    values = {"subject": complaint.subject_ref, "addressee": complaint.addressee, "demands": complaint.demands,
+              "arguments": complaint.arguments}
+    twin, created = services.file_complaint(complaint.application, complaint.filed_by, values,
+                                            received_at=complaint.received_at)
+    assert created
+    filed = _terms(twin)
+    if complaint.outcome == "favourable_act":
+        services.adopt_favourable_act(twin, supervisor, complaint.reasons, None, now=complaint.decided_at,
+                                      fully_satisfies=True)
+    elif complaint.forwarded_at is not None:
+        if complaint.forwarded_automatically:
+            forward = twin.deadline("complaint_forward")
+            # The sweeper forwards at 17:00 of the term's last day (rules/escalation.py).
+            from rules.deadlines import auto_forward_at
+
+            assert complaint.forwarded_at == auto_forward_at(forward.due_date)
+            assert services.auto_forward(forward, complaint.forwarded_at)
+        else:
+            services.forward(twin, complaint.forwarded_by, now=complaint.forwarded_at)
+    db.session.flush()
+    return filed, twin
+
+
+def test_every_scaled_complaint_is_on_a_route_the_complaint_services_take(app, monkeypatch):
+    """Many complaints (a tenth of the cases): each one's filing, forward or favourable act is replayed through
+    the services on the same case at the same moments, and must leave the same terms and the same state."""
+    from bench.scale import driver
+    from portal.complaints.models import AUTHORITY_OUTCOMES, Complaint
+
+    monkeypatch.setattr(driver, "COMPLAINT_SHARE", 0.1)
+    with app.app_context():
+        scale(300, seed=5)
+        complaints = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
+        supervisor = db.session.scalar(select(User).filter_by(username="supervisor"))
+        routes = Counter()
+        for complaint in complaints:
+            generated = _terms(complaint)
+            assert "complaint_provider" not in generated      # п.18 is the reviewing body's, never the provider's
+            filed, twin = _replay(complaint, supervisor)
+            assert {code: generated[code] for code in filed} == filed, complaint.number
+            # The services stop where the authority's signature is needed: up to there, the same state.
+            by_authority = complaint.decided_by == "authority"
+            expected = ("at_authority", None, None) if by_authority else (complaint.status, complaint.outcome,
+                                                                          complaint.decided_by)
+            assert (twin.status, twin.outcome, twin.decided_by) == expected, complaint.number
+            assert (twin.forwarded_automatically, twin.authority_registered_on) == (
+                complaint.forwarded_automatically, complaint.authority_registered_on), complaint.number
+            twin_terms = _terms(twin)
+            assert {code: generated[code] for code in twin_terms if code in generated} == twin_terms
+            if complaint.decided_by == "authority":
+                assert complaint.outcome in AUTHORITY_OUTCOMES and complaint.decision_number
+                assert complaint.deadline("complaint_authority").state == "met"
+                assert bool(complaint.remedy) == (complaint.deadline("authority_order") is not None) == (
+                    complaint.outcome in ("satisfied", "partly_satisfied"))
+            routes[(complaint.addressee, complaint.forwarded_automatically if complaint.forwarded_at else None,
+                    complaint.decided_by)] += 1
+            db.session.rollback()
+        # The routes of a year are all there: favourable acts, forwards by hand and by the sweeper, the authority.
+        assert routes[("provider", None, "provider")] >= 1, routes
+        assert routes[("provider", False, "authority")] + routes[("provider", False, None)] >= 1, routes
+        assert routes[("provider", True, "authority")] + routes[("provider", True, None)] >= 1, routes
+        assert sum(n for (addressee, _f, _d), n in routes.items() if addressee == "authority") >= 1, routes
+
+
+def test_the_pages_of_cases_with_a_scaled_complaint_render_for_the_clerk(app, client, auth, monkeypatch):
+    from bench.scale import driver
+    from portal.complaints.models import Complaint
+
+    monkeypatch.setattr(driver, "COMPLAINT_SHARE", 0.1)
+    with app.app_context():
+        scale(150, seed=8)
+        rows = db.session.execute(select(Complaint.id, Complaint.application_id)).all()
+    assert rows
+    auth.login("clerk")
+    for complaint_id, case_id in rows:
+        assert client.get(f"/applications/{case_id}").status_code == 200, case_id
+        assert client.get(f"/complaints/{complaint_id}").status_code == 200, complaint_id
+
+
+def test_flask_demo_scale_runs_the_generator_from_bench(app):
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Application))
+    result = app.test_cli_runner().invoke(args=["demo", "scale", "--cases", "40", "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Added 40 cases" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Application)) >= before + 40

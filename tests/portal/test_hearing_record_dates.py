@@ -109,7 +109,7 @@ def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, a
 
 def test_after_a_waiver_the_record_is_dated_from_the_waiver(app, client, auth):
     case_id, hearing = notified_case(app, client, auth)
-    assert post_form(client, f"{hearing}/waive", {}, page=hearing).status_code == 302
+    assert post_form(client, f"{hearing}/waive", {"confirm": "yes"}, page=hearing).status_code == 302
     auth.logout()
     now = now_utc()
     redate_refusal(app, case_id, sent_at=now - timedelta(hours=3), waived_at=now - timedelta(hours=1))
@@ -123,7 +123,7 @@ def test_after_a_waiver_the_record_is_dated_from_the_waiver(app, client, auth):
 
 
 def test_a_hearing_in_writing_waits_for_the_next_working_day_and_for_the_position_it_weighs(app, client, auth):
-    from portal.calendar_admin.services import current_calendar
+    from portal.calendar.services import current_calendar
 
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")

@@ -252,7 +252,7 @@ def test_waiving_frees_the_slot_and_cancels_the_invitation(app, client, auth):
     auth.login("applicant")
     ids = slot_ids(client.get(f"/applications/{case_id}/hearing").get_data(as_text=True))
     post_form(client, f"/applications/{case_id}/hearing/book", {"slot": ids[0]}, page=f"/applications/{case_id}/hearing")
-    post_form(client, f"/applications/{case_id}/hearing/waive", {}, page=f"/applications/{case_id}/hearing")
+    post_form(client, f"/applications/{case_id}/hearing/waive", {"confirm": "yes"}, page=f"/applications/{case_id}/hearing")
     ics = client.get(f"/applications/{case_id}/hearing.ics").get_data(as_text=True)
     assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "SEQUENCE:2" in ics
     with app.app_context():
@@ -325,7 +325,7 @@ def test_the_notice_is_in_time_until_1830_of_its_last_day_and_an_evening_notice_
     18:30 counts on the next working day (Appendix 2 item 7), and the hearing's 2 days count from there."""
     from datetime import datetime, time
 
-    from portal.calendar_admin.services import current_calendar
+    from portal.calendar.services import current_calendar
 
     case_id = case_with_grounds(app, "applicant")
     with app.app_context():

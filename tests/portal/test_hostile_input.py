@@ -104,7 +104,7 @@ def test_the_limits_fit_the_columns(app):
     from portal.applications.forms import ApplicationForm, ComplexForm, DocumentUploadForm, PaperIntakeForm
     from portal.applications.models import Complex
     from portal.calendar_admin.forms import ExceptionForm
-    from portal.calendar_admin.models import CalendarException
+    from portal.calendar.models import CalendarException
     from portal.hearings.forms import NoticeForm
     from portal.hearings.models import PreliminaryRefusal
 
@@ -671,6 +671,7 @@ def _hostile_case(app, client, auth) -> dict:
                      ).status_code == 302
     auth.logout()
     with app.app_context():
+        from portal.deadlines.models import Deadline
         from portal.decisions.models import Decision
         from portal.signatures.models import Signature
 
@@ -679,6 +680,9 @@ def _hostile_case(app, client, auth) -> dict:
         return {
             "cases": [case_id, certified],
             "documents": {case_id: refused.documents[0].id},
+            "deadlines": {c: db.session.scalar(db.select(Deadline.id).filter_by(application_id=c, complaint_id=None)
+                                               .order_by(Deadline.due_date.desc()).limit(1))
+                          for c in (case_id, certified)},
             "decisions": list(db.session.scalars(db.select(Decision.id))),
             "signatures": list(db.session.scalars(db.select(Signature.id))) or [1],
         }
@@ -690,7 +694,8 @@ def _urls(app, hostile: dict):
             continue
         for case_id in hostile["cases"] if "application_id" in rule.arguments else [None]:
             values = {"application_id": case_id, "document_id": hostile["documents"].get(case_id, 1),
-                      "decision_id": hostile["decisions"][0], "signature_id": hostile["signatures"][0], "page": 0,
+                      "decision_id": hostile["decisions"][0], "deadline_id": hostile["deadlines"].get(case_id, 1),
+                      "signature_id": hostile["signatures"][0], "page": 0,
                       "day": "2026-12-31", "code": "en", "complaint_id": 1}
             path = rule.rule
             for name in rule.arguments:

@@ -12,7 +12,7 @@ import re
 from datetime import datetime, time, timedelta
 
 from portal.applications.models import Application
-from portal.calendar_admin.services import current_calendar
+from portal.calendar.services import current_calendar
 from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import Deadline
 from portal.events.models import Event

@@ -209,7 +209,7 @@ def test_a_waived_hearing_is_never_reminded(app, client, auth, runner, mail_fold
     auth.login("applicant")
     slot = _later_slots(app, case_id)[-1]
     _book(client, case_id, slot.id)
-    post_form(client, f"/applications/{case_id}/hearing/waive", {}, page=f"/applications/{case_id}/hearing")
+    post_form(client, f"/applications/{case_id}/hearing/waive", {"confirm": "yes"}, page=f"/applications/{case_id}/hearing")
     reminders = rows(app, application_id=case_id, kind="hearing.reminder")  # the proposed time's, then this one's
     assert reminders and all(r.status == "cancelled" for r in reminders)
     send(runner, slot.starts_at - timedelta(minutes=1))

@@ -11,7 +11,7 @@ from sqlalchemy import event, update
 
 from portal.accounts.models import User
 from portal.applications.models import Application
-from portal.calendar_admin.models import CalendarException
+from portal.calendar.models import CalendarException
 from portal.complaints.models import Complaint
 from portal.core.clock import ALMATY, now_utc
 from portal.deadlines.models import Deadline

