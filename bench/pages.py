@@ -144,8 +144,9 @@ def case_for_page(pg, database: str) -> int:
     return int(found or pg.sql("SELECT max(id) FROM application WHERE status <> 'draft'", database))
 
 
-def pages(case_id: int, endpoints: set[str]) -> list[tuple[str, str | None, str]]:
-    """(name, user, path): the bare route first, then every page of the issue."""
+def pages(case_id: int, endpoints: set[str], applicants_case: bool = False) -> list[tuple[str, str | None, str]]:
+    """(name, user, path): the bare route first, then every page of issue 18 (the applicant's case page when the
+    case is the demo organisation's)."""
     out = [
         ("bare route (no database)", None, "/bench/bare"),
         (LOGGED_IN_FLOOR, "clerk", "/bench/bare-user"),
@@ -155,9 +156,19 @@ def pages(case_id: int, endpoints: set[str]) -> list[tuple[str, str | None, str]
         ("case page", "clerk", f"/applications/{case_id}"),
         ("authority's view of the staff queue", "authority", "/staff/cases"),
     ]
+    if applicants_case:
+        out.append(("case page, applicant", "applicant", f"/applications/{case_id}"))
     if "complaints.authority_queue" in endpoints:
         out.append(("authority's complaint queue", "authority", "/authority/complaints"))
+    if "register.index" in endpoints:
+        out.append(("the register", "applicant", "/register"))
     return out
+
+
+def is_demo_case(pg, database: str, case_id: int) -> bool:
+    found = pg.sql("SELECT count(*) FROM application a JOIN organization o ON o.id = a.organization_id "
+                   f"WHERE a.id = {int(case_id)} AND o.bin = '{DEMO_BIN}'", database)
+    return found == "1"
 
 
 def endpoints_of_portal() -> set[str]:
@@ -175,7 +186,7 @@ def run(pg, cases: int, work: Path, seconds: int, connections: int) -> list[dict
     instance = work / f"instance-{cases}"
     with gunicorn(url, instance):
         bare = None
-        for name, user, path in pages(case_id, endpoints_of_portal()):
+        for name, user, path in pages(case_id, endpoints_of_portal(), is_demo_case(pg, database, case_id)):
             cookie = login(user, f"demo-{user}") if user else None
             status = check(path, cookie)
             if status != 200:

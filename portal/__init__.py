@@ -1,4 +1,7 @@
-"""Tyndau: the application factory, assembled from small configure_* steps."""
+"""Tyndau: the application factory, assembled from small configure_* steps.
+
+The configure_* steps import inside themselves: they assemble the blueprints, hooks, CLI groups and models of
+every package, which import this one (portal.extensions, portal.config) and so cannot be imported at its top."""
 from __future__ import annotations
 
 import os
@@ -7,7 +10,8 @@ import re
 from flask import Flask, g, render_template
 
 from portal.config import load_config
-from portal.extensions import babel, csrf, db, htmx, migrate
+from portal.core.db_session import end_session
+from portal.extensions import babel, csrf, db, htmx, login_manager, migrate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     configure_extensions(app)
     configure_blueprints(app)
+    configure_hooks(app)
     configure_request_hooks(app)
     configure_logging(app)
     configure_templates(app)
@@ -35,6 +40,7 @@ def configure_extensions(app: Flask) -> None:
     from portal.core.i18n import select_locale
 
     db.init_app(app)
+    app.teardown_appcontext(end_session)  # after db.init_app: it runs before Flask-SQLAlchemy's own teardown
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True, compare_type=True)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=os.path.join(os.path.dirname(__file__), "translations"))
@@ -84,10 +90,11 @@ def configure_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.applications.views import bp as applications
     from portal.calendar_admin.views import bp as calendar_admin
+    from portal.cases import views as _cases  # noqa: F401  (the cabinet and the case page, on applications' blueprint)
     from portal.complaints.views import bp as complaints
     from portal.deadlines.views import bp as deadlines
     from portal.decisions.views import bp as decisions
-    from portal.events.views import bp as monitoring
+    from portal.applications.monitoring import bp as monitoring
     from portal.hearings.views import bp as hearings
     from portal.main.views import bp as main
     from portal.quality.views import bp as quality
@@ -100,6 +107,17 @@ def configure_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
 
+def configure_hooks(app: Flask) -> None:
+    """The hooks by which a lower part triggers a higher one (issue 17 item 12): each domain's module registers its
+    own on import (portal/deadlines/effects.py), so importing them here is all it takes, and twice is harmless."""
+    import portal.applications.overdue  # noqa: F401  (a case's missed term flags it overdue)
+    import portal.complaints.services  # noqa: F401  (a complaint forwarded by the sweeper, flagged overdue)
+    import portal.decisions.services  # noqa: F401  (a re-issuance found incomplete; a certificate's reminder)
+    import portal.hearings.services  # noqa: F401  (a hearing's reminder re-checked when due)
+    import portal.notifications.hooks  # noqa: F401  (the notices of warnings and missed terms)
+    import portal.register.queries  # noqa: F401  (whether a re-issuance may take its certificate)
+
+
 def _connect_sources(ncalayer_url: str | None) -> str:
     """The page's own origin and NCALayer's WebSocket, exactly that address (never text that could end the rule)."""
     if ncalayer_url and re.fullmatch(r"wss?://[^\s;,'\"]+", ncalayer_url):
@@ -108,11 +126,17 @@ def _connect_sources(ncalayer_url: str | None) -> str:
 
 
 def configure_request_hooks(app: Flask) -> None:
-    from portal.accounts.services import load_current_user
+    from portal.accounts.services import load_current_user, load_user
+    from portal.core.permissions import to_login
     from portal.core.security import expire_session
 
+    # Who is signed in: Flask-Login (the session epoch as its alternative id, no remember-me; portal/core/security.py).
+    # Templates get current_user from inject() below: None, not an anonymous object, when no one is signed in.
+    login_manager.init_app(app, add_context_processor=False)
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(to_login)
     app.before_request(expire_session)  # an idle or too old session ends before anyone is loaded from it
-    app.before_request(load_current_user)
+    app.before_request(load_current_user)  # g.user: current_user, or None, for the views that read it
 
     production = app.config["TYNDAU_ENV"] == "production"
 
@@ -157,6 +181,7 @@ def configure_templates(app: Flask) -> None:
     app.jinja_env.filters["official_datetime"] = i18n.official_datetime
     app.jinja_env.filters["localized"] = i18n.localized
     app.jinja_env.filters["cite"] = i18n.cite
+    app.jinja_env.filters["kilobytes"] = i18n.kilobytes
     i18n.install_template_gettext(app.jinja_env)
     configure_labels(app)
     from portal.demo.training import training_clock_context
@@ -254,7 +279,7 @@ def configure_cli(app: Flask) -> None:
     from portal.deadlines.cli import deadlines_cli
     from portal.demo.cli import demo_cli
     from portal.documents.cli import documents_cli
-    from portal.events.cli import events_cli
+    from portal.applications.cli import events_cli  # and `deadlines explain`, on the deadlines group
     from portal.law.cli import law_cli
     from portal.notifications.cli import outbox_cli
     from portal.signatures.cli import pki_cli, signature_cli

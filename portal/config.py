@@ -42,6 +42,8 @@ from __future__ import annotations
 import os
 import secrets
 
+from portal.signatures import pki  # the development PKI's bodies
+
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
@@ -55,14 +57,27 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     """Build the configuration dict from the environment and test overrides."""
     overrides = overrides or {}
     env = overrides.get("TYNDAU_ENV", os.environ.get("TYNDAU_ENV", "development"))
+    config = {"TYNDAU_ENV": env, "SECRET_KEY": os.environ.get("SECRET_KEY"), **_storage(instance_path),
+              **_people(env), **_outside_world(env, instance_path)}
+    config.update(overrides)
+    _fill_secret_key(config)
+    _fill_official_bins(config)
+    return config
+
+
+def _database_url(instance_path: str) -> str:
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.join(instance_path, 'tyndau.db')}"
     # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the driver spelled out.
     if database_url.startswith(("postgres://", "postgresql://")):
         database_url = "postgresql+psycopg://" + database_url.split("://", 1)[1]
+    return database_url
+
+
+def _storage(instance_path: str) -> dict:
+    """The database, the uploaded files and their limits, the trust store."""
+    database_url = _database_url(instance_path)
     max_upload_mb = _int("MAX_UPLOAD_MB", 10)
-    config = {
-        "TYNDAU_ENV": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY"),
+    return {
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "UPLOADS_DIR": os.environ.get("UPLOADS_DIR", os.path.join(instance_path, "uploads")),
@@ -75,6 +90,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Room for a few documents plus the form; a single file is limited separately.
         "MAX_CONTENT_LENGTH": (max_upload_mb * 3 + 1) * 1024 * 1024,
         "TRUST_STORE": os.environ.get("TRUST_STORE", os.path.join(instance_path, "pki", "trust")),
+    }
+
+
+def _people(env: str) -> dict:
+    """What the people's side of the portal needs: languages, sessions, log-in limits, pages."""
+    return {
         "BABEL_DEFAULT_LOCALE": "kk",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Almaty",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
@@ -100,6 +121,12 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PAGE_SIZE": 25,
         # How many reverse proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
+    }
+
+
+def _outside_world(env: str, instance_path: str) -> dict:
+    """The systems the portal talks to: the state gateway, NCALayer and EDS, the mail relay."""
+    return {
         # The e-government gateway client (п.13); production names its own class here.
         "STATE_GATEWAY": os.environ.get("STATE_GATEWAY", "portal.gateway.development.DevelopmentGateway"),
         # Appendix 2 items 8 and 10: an application through the portal is certified by the applicant's EDS.
@@ -123,19 +150,22 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_TIMEOUT": _int("SMTP_TIMEOUT", 30),
         "OUTBOX_MAX_ATTEMPTS": _int("OUTBOX_MAX_ATTEMPTS", 10),
     }
-    config.update(overrides)
+
+
+def _fill_secret_key(config: dict) -> None:
     if not config["SECRET_KEY"]:
         if config["TYNDAU_ENV"] == "production":
             raise RuntimeError("SECRET_KEY must be set in production (TYNDAU_ENV=production).")
         # A fresh key per process is fine on a laptop; sessions just do not survive a restart.
         config["SECRET_KEY"] = secrets.token_hex(32)
+
+
+def _fill_official_bins(config: dict) -> None:
+    """The BINs the officials' certificates carry; a development instance without them takes the development PKI's."""
     for name, demo in (("PROVIDER_BIN", "DEMO_PROVIDER"), ("AUTHORITY_BIN", "DEMO_AUTHORITY")):
         if config[name]:
             continue
         if config["TYNDAU_ENV"] == "production":
             raise RuntimeError(f"{name} must be set in production (TYNDAU_ENV=production): the BIN the "
                                "officials' certificates carry.")
-        from portal.signatures import pki  # the development PKI's bodies
-
         config[name] = getattr(pki, demo)["bin"]
-    return config

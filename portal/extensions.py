@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised by the app factory."""
 from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -28,3 +29,21 @@ migrate = Migrate()
 babel = Babel()
 csrf = CSRFProtect()
 htmx = Htmx()
+
+
+class SessionLoginManager(LoginManager):
+    """Flask-Login, signed in by the session cookie alone: no remember-me cookie is issued or read.
+
+    The session is what expires (idle, absolute) and what the log-out revokes (portal/core/security.py);
+    a remember cookie would outlive both.
+    """
+
+    def _load_user_from_remember_cookie(self, cookie):
+        return None
+
+
+login_manager = SessionLoginManager()
+login_manager.login_view = "accounts.login"
+# No binding to the address and browser ("basic"/"strong"): a phone changing networks would lose its session.
+# Fixation is prevented instead by a new session at each log-in, and revocation by the session epoch.
+login_manager.session_protection = None

@@ -6,7 +6,8 @@ from portal.deadlines.models import Deadline, DeadlineEffect  # noqa: F401
 from portal.documents.models import Document  # noqa: F401
 from portal.events.models import Event  # noqa: F401
 from portal.law.models import LawVersionRecord  # noqa: F401
-from portal.review.models import ReviewDecision, StateFacts  # noqa: F401
+from portal.gateway.models import StateFacts  # noqa: F401
+from portal.review.models import ReviewDecision  # noqa: F401
 from portal.signatures.models import LoginChallenge, Signature  # noqa: F401
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal  # noqa: F401
 from portal.decisions.models import Decision  # noqa: F401

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import ExitStack
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from portal import create_app
+from portal.core.clock import now_utc, travel
 from portal.extensions import db
 
 # Tables whose rows come from migrations (the law's data), kept between tests.
@@ -87,6 +90,33 @@ def client(app):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
+
+
+class Clock:
+    """The portal's one clock in a test (portal.core.clock.travel): set() and advance() move it for every reader,
+    the pages and the services alike; it runs on from there as real time passes. Services that take `now=` are
+    given the moment instead."""
+
+    def __init__(self, stack: ExitStack):
+        self._stack = stack
+
+    def set(self, moment: datetime) -> None:
+        self._stack.enter_context(travel(moment))
+
+    def advance(self, **delta) -> None:
+        self.set(now_utc() + timedelta(**delta))
+
+    def __call__(self) -> datetime:
+        return now_utc()
+
+
+@pytest.fixture
+def clock():
+    """Move the portal's clock: clock.set(moment), clock.advance(minutes=31); back to the real time after the test.
+
+    A jump past SESSION_IDLE_MINUTES ends the session of a person signed in before it: sign in after the jump."""
+    with ExitStack() as stack:
+        yield Clock(stack)
 
 
 @pytest.fixture

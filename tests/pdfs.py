@@ -1,5 +1,11 @@
-"""Small PDF files written by hand for the upload and preview tests (pdfium draws them as they are)."""
+"""Small PDF files for the upload and preview tests: written by hand (pdfium draws them as they are), or made by
+pdfium with pages of given sizes."""
 from __future__ import annotations
+
+import io
+import struct
+
+import pypdfium2
 
 
 def assemble_pdf(objects: list[bytes]) -> bytes:
@@ -13,3 +19,22 @@ def assemble_pdf(objects: list[bytes]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+A4 = (595, 842)
+
+
+def pdf_of(*pages: tuple[float, float]) -> bytes:
+    """A valid PDF of empty pages of these sizes (points); ten pages of any size take under 2 KB."""
+    pdf = pypdfium2.PdfDocument.new()
+    for width, height in pages:
+        pdf.new_page(width, height)
+    out = io.BytesIO()
+    pdf.save(out)
+    pdf.close()
+    return out.getvalue()
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
+    return struct.unpack(">II", data[16:24])

@@ -32,6 +32,16 @@ def test_the_contracts_of_issue_17_are_declared():
     assert signatures.get("allow_indirect_imports", "False") == "False"
     assert contracts["calendar-below-deadlines"]["layers"] == ["portal.calendar_admin", "portal.deadlines",
                                                                  "portal.calendar"]
+    floors = contracts["floors"]["layers"]
+    layer = {name.strip(): depth for depth, names in enumerate(floors) for name in names.replace(":", "|").split("|")}
+    # The steps in the procedure's order, each its own layer above the shared services; no layer of packages that
+    # may import one another (":"), which is what a cycle needs.
+    order = [layer[f"portal.{step}"] for step in ("complaints", "decisions", "hearings", "review",
+                                                         "applications")]
+    assert order == sorted(order) and len(set(order)) == 5
+    assert all(layer[f"portal.{shared}"] > order[-1] for shared in ("notifications", "deadlines", "accounts",
+                                                                           "events", "law", "calendar"))
+    assert not any(":" in layer for layer in floors)
     # Nothing relaxes the count: imports inside functions are counted as import-linter does by default.
     assert not any(c.get("ignore_imports") for c in contracts.values())
 

@@ -29,6 +29,7 @@ def deadline_row(gen, case: Case, planned, state: str, met_at, next_check, creat
            "due_at": planned.due_at, "paragraph": planned.paragraph, "state": state, "met_at": met_at,
            "next_check_at": next_check, "created_at": created, "complaint_id": complaint_id}
     row.update(overrides)
+    row["warn_on"] = gen.days.warn(row["due_date"]).date()  # 00:00 Almaty of that day: its date is the day
     gen.add("deadline", row)
     return deadline_id
 

@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 
 from portal.accounts.models import STAFF_ROLES, User
 from portal.extensions import db
+from rules.identifiers import is_valid_identifier
 
 accounts_cli = AppGroup("accounts", help="People of the portal.")
 
@@ -16,8 +17,6 @@ accounts_cli = AppGroup("accounts", help="People of the portal.")
 @click.option("--position", help="The official's position, printed in the EDS stamp of what they sign.")
 def staff_command(username: str, iin: str | None, position: str | None) -> None:
     """Set (or show) a staff account's IIN and position; the portal accepts an official's EDS only for that IIN."""
-    from rules.identifiers import is_valid_identifier
-
     user = db.session.scalar(db.select(User).filter_by(username=username))
     if user is None or user.role not in STAFF_ROLES:
         raise click.ClickException(f"no staff account {username!r}")

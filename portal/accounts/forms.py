@@ -1,12 +1,11 @@
 """Log-in form."""
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
-from portal.core.forms import Required, max_length
+from portal.core.forms import PortalForm, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Username and password."""
 
     username = StringField(_l("Username"), validators=[Required(), max_length(80)])

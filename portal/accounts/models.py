@@ -1,6 +1,8 @@
 """Organisations (legal entities with a BIN) and the people who use the portal."""
 from __future__ import annotations
 
+from flask import current_app
+from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -31,8 +33,8 @@ class Organization(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
 
-class User(db.Model):
-    """A person with one role; applicants belong to an organisation."""
+class User(UserMixin, db.Model):
+    """A person with one role; applicants belong to an organisation. Flask-Login's user (current_user)."""
 
     __tablename__ = "user_account"
     __table_args__ = (
@@ -58,14 +60,29 @@ class User(db.Model):
     organization: Mapped[Organization | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        from flask import current_app
-
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
         self.password_hash = generate_password_hash(password, method=method)
         self.session_epoch = (self.session_epoch or 0) + 1  # who knew the old password is signed out
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        """What the session keeps (Flask-Login's alternative id): "<id>:<session_epoch>".
+
+        Increasing the epoch (a log-out, a new password) makes every session issued before name no one.
+        """
+        return f"{self.id}:{self.session_epoch}"
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.active)
+
+    # Compared as rows are (one object per row in a database session), not by get_id() as UserMixin does: that
+    # would read the columns, maybe of a row no longer in any session.
+    __eq__ = object.__eq__
+    __ne__ = object.__ne__
+    __hash__ = object.__hash__
 
     @property
     def is_staff(self) -> bool:

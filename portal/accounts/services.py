@@ -1,15 +1,17 @@
 """Authentication and the signed-in person: by password, or by EDS (a signed one-time challenge)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 from flask import current_app, g, session
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash
 
-from portal.accounts.models import APPLICANT, LoginFailure, Organization, User
+from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES, LoginFailure, Organization, User
 from portal.core.clock import now_utc
-from portal.core.security import (SESSION_EPOCH, account_failure_limit, account_key, note_new_challenge,
-                                  start_session)
+from portal.core.security import account_failure_limit, account_key, note_new_challenge, start_session
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.services import SignatureRefused
@@ -23,32 +25,41 @@ _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
 def authenticate(username: str, password: str) -> User | None:
     user = db.session.scalar(db.select(User).filter_by(username=username.strip()))
     if user is None or not user.active:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if user.check_password(password) else None
 
 
 def log_in(user: User) -> None:
-    # A new session on log-in: no fixation; it expires and can be revoked (portal/core/security.py).
-    start_session(user.id, user.session_epoch)
+    """Sign the person in (Flask-Login) in a new session: no fixation; it expires and can be revoked (security.py)."""
+    start_session()
+    login_user(user)  # never remember=True: the session is the only way in (portal.extensions.login_manager)
 
 
 def log_out(user: User) -> None:
     """End this session, and with it every other session of the person: a copied cookie stops working too."""
     user.session_epoch = User.session_epoch + 1  # in SQL: two log-outs at once both count
+    logout_user()
     session.clear()
 
 
+# A session's user id as User.get_id() writes it: "<id>:<session_epoch>".
+_ALTERNATIVE_ID = re.compile(r"(\d{1,10}):(\d{1,10})", re.ASCII)
+
+
+def load_user(alternative_id: str) -> User | None:
+    """Flask-Login's user_loader: the person a session names, unless signed out or deactivated since it began."""
+    match = _ALTERNATIVE_ID.fullmatch(alternative_id)
+    user = db.session.get(User, int(match.group(1))) if match else None
+    if user is None or not user.active or user.session_epoch != int(match.group(2)):
+        session.clear()  # signed out since this cookie was issued, deactivated, or deleted: forget it
+        return None
+    return user
+
+
 def load_current_user() -> None:
-    user_id = session.get("user_id")
-    user = db.session.get(User, user_id) if user_id else None
-    # Sessions from before epochs were kept carry none: they count as the first epoch.
-    if user is not None and (not user.active or session.get(SESSION_EPOCH, 0) != user.session_epoch):
-        session.clear()  # deactivated, or signed out since this cookie was issued
-        user = None
-    g.user = user
+    """Before each request: g.user, the signed-in person or None, for the views that read it (current_user's alias)."""
+    g.user = current_user._get_current_object() if current_user.is_authenticated else None
 
 
 # --- failed log-ins per account (every worker: the database) ----------------------------------
@@ -139,9 +150,6 @@ def _staff_user(signer) -> User | None:
 
     A state body's certificate never opens (or creates) an applicant's cabinet in the body's name.
     """
-    from flask import current_app
-
-    from portal.accounts.models import AUTHORITY, PROVIDER_ROLES
 
     roles = {current_app.config.get("PROVIDER_BIN"): PROVIDER_ROLES,
              current_app.config.get("AUTHORITY_BIN"): (AUTHORITY,)}.get(signer.bin)

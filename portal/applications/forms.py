@@ -3,22 +3,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, RadioField, SelectField, StringField, SubmitField,
+from wtforms import (BooleanField, FieldList, FormField, RadioField, SelectField, StringField, SubmitField,
                      TextAreaField)
 from wtforms.validators import Optional, ValidationError
 
 from portal.applications.labels import KINDS, STATUSES
 from portal.applications.models import ACCREDITATION, REISSUE
 from portal.core.clock import now_utc
-from portal.core.forms import LocalDateField, LocalDateTimeField, MultiCheckboxField, Required, bin_check, max_length
+from portal.core.forms import (LocalDateField, LocalDateTimeField, MultiCheckboxField, PortalForm, PortalSubForm,
+                               Required, bin_check, max_length)
 from portal.core.i18n import lazy_gettext as _l
 
 MAX_BACKUPS = 5
 PAPER_RECEIPT_MAX_AGE_DAYS = 30
 
 
-class ComplexForm(Form):
+class ComplexForm(PortalSubForm):
     """One hardware-software complex: where it is, and its two dedicated channels."""
 
     settlement = StringField(_l("Settlement"), validators=[max_length(200)])
@@ -27,7 +27,7 @@ class ComplexForm(Form):
     provider_2 = StringField(_l("Communication provider of the second channel"), validators=[max_length(200)])
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(PortalForm):
     """Every field of Appendix 1 and what the mandatory conditions of п.4 are judged on."""
 
     kind = RadioField(_l("What do you apply for"), choices=[
@@ -80,7 +80,7 @@ class ApplicationForm(FlaskForm):
         return not self.errors
 
 
-class PaperIntakeForm(FlaskForm):
+class PaperIntakeForm(PortalForm):
     """A clerk opens a paper submission received at the chancellery; the rest is the usual form."""
 
     kind = ApplicationForm.kind
@@ -99,14 +99,14 @@ class PaperIntakeForm(FlaskForm):
                                      "can be at most %(days)d days ago.", days=PAPER_RECEIPT_MAX_AGE_DAYS))
 
 
-class DocumentUploadForm(FlaskForm):
+class DocumentUploadForm(PortalForm):
     """One file for one item of the Appendix 2 item 8 list."""
 
     code = StringField(validators=[Required(), max_length(64)])
     expires_on = LocalDateField(_l("Valid until (if the document has an expiry date)"), validators=[Optional()])
 
 
-class SubmitApplicationForm(FlaskForm):
+class SubmitApplicationForm(PortalForm):
     """The explicit, separate act of submitting."""
 
     confirm_incomplete = BooleanField(
@@ -115,7 +115,7 @@ class SubmitApplicationForm(FlaskForm):
     submit = SubmitField(_l("Submit the application"))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(PortalForm):
     """The filters of the staff queue (a GET form: bookmarkable, no CSRF needed)."""
 
     stage = SelectField(_l("Stage"), choices=[

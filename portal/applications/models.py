@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, and_, select, text
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES
 from portal.core.types import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.gateway.models import StateFacts
 from rules.deadlines import SERVICE_TERMS
 
 ACCREDITATION = "accreditation"
@@ -111,6 +112,10 @@ class Application(db.Model):
     booked_slot = relationship("HearingSlot", uselist=False, viewonly=True)
     # The final decision (one per case), read with the case page; the decisions domain writes it.
     decision = relationship("Decision", uselist=False, viewonly=True)
+    # The gateway's latest answer about the case (the staff's workbench), read with the case page in the case's
+    # own statement: one row at most, whatever the number of answers (issue 18).
+    latest_state_facts = relationship("StateFacts", uselist=False, viewonly=True,
+                                      primaryjoin=lambda: _latest_state_facts_join())
     # The terms of the case's own procedure; a complaint's terms hang on the complaint.
     deadlines = relationship("Deadline", order_by="Deadline.due_at", cascade="all, delete-orphan",
                              primaryjoin="and_(Application.id == Deadline.application_id, "
@@ -171,3 +176,12 @@ class Complex(db.Model):
     provider_2: Mapped[str] = mapped_column(String(200), default="")
 
     application: Mapped[Application] = relationship(back_populates="complexes")
+
+
+def _latest_state_facts_join():
+    """The case's answer with the latest fetched_at (then id), as gateway.services.latest_state_facts orders them."""
+
+    other = aliased(StateFacts)  # not the joined StateFacts: the join adapts that one to its alias
+    latest = (select(other.id).where(other.application_id == Application.id)
+              .order_by(other.fetched_at.desc(), other.id.desc()).limit(1).correlate(Application).scalar_subquery())
+    return and_(StateFacts.application_id == Application.id, StateFacts.id == latest)

@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 
 from markupsafe import Markup, escape
 
+from portal.applications.services import missing_fields
 from portal.core.clock import ALMATY
 from portal.core.i18n import gettext, official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
@@ -344,8 +345,6 @@ def hearing_of(refusal, slot=None) -> HearingFacts | None:
 
 def case_facts(application, hearing: HearingFacts | None = None, reissue_refused: bool = False) -> CaseFacts:
     """The facts of a case whose own terms (application.deadlines) are loaded; a draft's fields are checked."""
-    from portal.applications.services import missing_fields
-
     return CaseFacts(status=application.status, kind=application.kind,
                      terms={d.code: d for d in application.deadlines},
                      ready_to_submit=application.is_draft and not missing_fields(application),

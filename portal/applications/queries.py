@@ -1,21 +1,20 @@
-"""Read-only queries behind the cabinet, the staff list and the case page (a fixed number each)."""
+"""Read-only queries behind the cabinet, the staff list and the case page (a fixed number each; what they read
+of the later steps: portal/cases/queries.py)."""
 from __future__ import annotations
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.applications.models import DRAFT, STATUSES, Application
 from portal.core.pagination import Page, capped_count, page_of, paginate
 from portal.deadlines.models import OPEN, Deadline
-from portal.events.models import Event
 from portal.extensions import db
 from rules.deadlines import SERVICE_TERMS
 
 # The case page loads the case with its complexes and documents in one statement (a handful of rows each).
 CASE_PAGE = (joinedload(Application.complexes), joinedload(Application.documents),
              joinedload(Application.preliminary_refusal), joinedload(Application.booked_slot),
-             joinedload(Application.decision))
+             joinedload(Application.decision), joinedload(Application.latest_state_facts))
 
 
 def cabinet_cases(organization_id: int) -> list[Application]:
@@ -115,36 +114,3 @@ def service_terms(cases: list[Application]) -> dict[int, Deadline]:
         Deadline.application_id.in_([case.id for case in cases]), Deadline.complaint_id.is_(None),
         Deadline.code.in_(SERVICE_TERMS)))
     return {row.application_id: row for row in rows}
-
-
-def case_deadlines(application: Application) -> list[Deadline]:
-    """The case's own deadlines; they also fill application.deadlines, so the page does not load them twice."""
-    rows = list(db.session.scalars(
-        select(Deadline).where(Deadline.application_id == application.id, Deadline.complaint_id.is_(None))
-        .order_by(Deadline.due_at, Deadline.id)
-    ))
-    set_committed_value(application, "deadlines", rows)
-    return rows
-
-
-def case_timeline(application: Application, hidden: tuple[str, ...] = ()) -> list[Event]:
-    """events.services.timeline (same rows, same order) with each event's actor in the same statement;
-    without the kinds in `hidden` (the provider's internal events, for the applicant)."""
-    query = select(Event).filter_by(application_id=application.id).options(joinedload(Event.actor))
-    if hidden:
-        query = query.where(Event.kind.not_in(hidden))
-    return list(db.session.scalars(query.order_by(Event.at, Event.id)))
-
-
-def hearing_facts(organization_id: int) -> dict:
-    """The hearing stage (the notice and the booked slot) of an organisation's cases at the stages whose next step
-    depends on it, by case id: one statement, whatever its cases (the cabinet)."""
-    from portal.applications.next_step import HEARING_STAGES, hearing_of
-    from portal.hearings.models import HearingSlot, PreliminaryRefusal
-
-    rows = db.session.execute(
-        select(PreliminaryRefusal, HearingSlot)
-        .join(Application, Application.id == PreliminaryRefusal.application_id)
-        .outerjoin(HearingSlot, HearingSlot.booked_application_id == PreliminaryRefusal.application_id)
-        .where(Application.organization_id == organization_id, Application.status.in_(HEARING_STAGES)))
-    return {refusal.application_id: hearing_of(refusal, slot) for refusal, slot in rows}

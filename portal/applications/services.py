@@ -8,18 +8,21 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import APPLICANT, CLERK, Organization
-from portal.applications.faults import pause
+from portal.core.faults import pause
 from portal.applications.models import CHANCELLERY, DRAFT, PORTAL, REGISTERED, REISSUE, Application, Complex
 from portal.calendar.services import current_calendar
 from portal.core.clock import now_utc
 from portal.core.concurrency import check_version, lock_for_update
 from portal.core.errors import WrongStage
 from portal.core.i18n import lazy_gettext as _l
+from portal.core.i18n import gettext as _
+from portal.deadlines.services import open_plan
 from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_for, law_in_force
 from portal.notifications import hooks as notifications
+from portal.signatures import services as signatures
 
 FIELDS = ("kind", "legal_name", "bin", "legal_address", "pool_name", "support_24_7", "security_act_number",
           "security_act_date", "state_service_integration", "consent_secrets", "consent_personal_data",
@@ -37,8 +40,23 @@ class AlreadySubmitted(WrongStage):
     """
 
 
+# What the register of certificates says of a re-issuance (п.12): the register, above the steps that issue the
+# certificates, registers its answers (portal/register/queries.py), so this first step names none of them.
+# "obstacle": application -> dict | None (decisions.certificates.reissue_obstacle); "sentence": obstacle -> str.
+_certificates: dict = {}
+
+
+def register_certificates(obstacle, sentence) -> None:
+    _certificates.update(obstacle=obstacle, sentence=sentence)
+
+
+def certificate_number(typed: str | None) -> str:
+    """A certificate number as the register keeps it (typed in any case, with spaces around)."""
+    return (typed or "").strip().upper()
+
+
 class ReissueRefused(Exception):
-    """A portal re-issuance naming a certificate it cannot replace (п.12): `obstacle` says why (register.queries)."""
+    """A portal re-issuance naming a certificate it cannot replace (п.12): `obstacle` says why."""
 
     def __init__(self, obstacle: dict):
         super().__init__(obstacle["code"])
@@ -46,9 +64,7 @@ class ReissueRefused(Exception):
 
     @property
     def sentence(self) -> str:
-        from portal.register.queries import obstacle_sentence
-
-        return obstacle_sentence(self.obstacle)
+        return _certificates["sentence"](self.obstacle)
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -171,8 +187,6 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     the conditional UPDATE lets exactly one request move it out of the draft stage.
     With expected_version, also when the draft changed since that version was read.
     """
-    from portal.deadlines.services import open_plan
-
     lock_for_update(application)  # an upload in progress waits, then finds the case submitted (attach)
     claim = _reissue_claim(application)
     received_at = received_at or now_utc()
@@ -191,11 +205,9 @@ def submit(application: Application, actor, received_at: datetime | None = None,
     except IntegrityError:
         # Another re-issuance of the same certificate was submitted at the same moment and holds it (the
         # partial index uq_application_reissue_claim; PostgreSQL makes this one wait for that one's commit).
-        from portal.register.queries import reissue_obstacle
-
         if application.route == PORTAL:
             db.session.rollback()
-            raise ReissueRefused(reissue_obstacle(application) or {"code": "claimed", "number": claim, "case": ""})
+            raise ReissueRefused(_certificates["obstacle"](application) or {"code": "claimed", "number": claim, "case": ""})
         moved = db.session.execute(register.values(**values, reissue_claim=None)).rowcount
     if moved != 1:
         db.session.rollback()
@@ -206,7 +218,7 @@ def submit(application: Application, actor, received_at: datetime | None = None,
                   registered_on=registered_on.isoformat())
     open_plan(application)
     notifications.application_accepted(application)
-    pause("submit")  # test-only (applications/faults.py): a worker killed before the submission commits
+    pause("submit")  # test-only (core/faults.py): a worker killed before the submission commits
     return True
 
 
@@ -217,11 +229,9 @@ def _reissue_claim(application: Application) -> str | None:
     why). On paper the chancellery registers what it received (п.7) without the hold, and the provider answers
     with a motivated refusal under п.12 (decisions.services.kind_due), signed like every Appendix 4 document.
     """
-    from portal.register.queries import certificate_number, reissue_obstacle
-
     if application.kind != REISSUE or not certificate_number(application.reissue_certificate_number):
         return None  # an empty number is a missing field of Appendix 1 (missing_fields), not a hold
-    obstacle = reissue_obstacle(application)
+    obstacle = _certificates["obstacle"](application)
     if obstacle is None:
         return certificate_number(application.reissue_certificate_number)
     if application.route == PORTAL:
@@ -246,8 +256,6 @@ def submit_with_signature(application: Application, actor, signed_xml: bytes | N
     The signed document must be valid, the organisation's (BIN) and say what the draft says;
     its report is kept with the case. Raises SignatureRefused otherwise.
     """
-    from portal.signatures import services as signatures
-
     if application.route != PORTAL:
         signed_xml = None  # a paper submission is signed on paper
     if signed_xml is None:
@@ -266,8 +274,6 @@ def submit_with_signature(application: Application, actor, signed_xml: bytes | N
 
 def missing_fields(application: Application) -> list[str]:
     """Names of the Appendix 1 fields still empty; submission waits for them."""
-    from portal.core.i18n import gettext as _
-
     missing = []
     if not application.legal_name:
         missing.append(_("Full name of the legal entity"))
@@ -283,25 +289,21 @@ def missing_fields(application: Application) -> list[str]:
 
 def problems(application: Application) -> list[str]:
     """What stops the submission: empty Appendix 1 fields, and a re-issuance of someone else's certificate."""
-    from portal.register.queries import obstacle_sentence, reissue_obstacle
-
     found = missing_fields(application)
     # On the portal the applicant is told at once; a paper application is registered as received (п.7)
     # and the provider answers it with a motivated refusal under п.12 (reissue_warning tells the clerk).
     if application.kind == REISSUE and application.route == PORTAL and application.reissue_certificate_number:
-        if (obstacle := reissue_obstacle(application)) is not None:
-            found.append(obstacle_sentence(obstacle))
+        if (obstacle := _certificates["obstacle"](application)) is not None:
+            found.append(_certificates["sentence"](obstacle))
     return found
 
 
 def reissue_warning(application: Application) -> str | None:
     """For the clerk registering or handling a paper re-issuance: why the certificate it names cannot be re-issued."""
-    from portal.register.queries import obstacle_sentence, reissue_obstacle
-
     if application.kind != REISSUE or not application.reissue_certificate_number:
         return None
-    obstacle = reissue_obstacle(application)
-    return obstacle_sentence(obstacle) if obstacle is not None else None
+    obstacle = _certificates["obstacle"](application)
+    return _certificates["sentence"](obstacle) if obstacle is not None else None
 
 
 def organization_for(bin_: str, name: str) -> Organization:

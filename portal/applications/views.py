@@ -1,4 +1,5 @@
-"""Views of the applicant's cabinet, the application wizard and the case page."""
+"""Views of the application wizard, the staff list and paper intake (the cabinet and the case page, which read
+every step, are portal/cases/views.py, on this blueprint)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, send_file, url_for
@@ -18,15 +19,9 @@ from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
 from portal.core.permissions import login_required, roles_required
 from portal.core.concurrency import version_from
-from portal.core.rendering import render_page, wants_partial
-from portal.complaints import queries as complaint_queries
-from portal.decisions.models import INTERNAL_EVENTS
-from portal.decisions.services import reissue_refusal_due
-from portal.deadlines.services import urgency as deadline_urgency
+from portal.core.rendering import render_page
 from portal.documents import services as documents
 from portal.documents.models import Document
-from portal.notifications import services as notifications
-from portal.review.presenters import review_context
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.signatures.forms import SignedDocumentForm
@@ -47,22 +42,6 @@ def _load(application_id: int, for_edit: bool = False, options=()) -> Applicatio
         flash(_("This application has been submitted and can no longer be changed."), "info")
         abort(redirect(url_for("applications.case", application_id=application.id)))
     return application
-
-
-# --- the cabinet -----------------------------------------------------------------------------
-
-@bp.route("/cabinet")
-@roles_required(APPLICANT)
-def cabinet():
-    from portal.complaints.services import missed_deadlines
-
-    cases, now = queries.cabinet_cases(g.user.organization_id), now_utc()
-    steps = next_step.steps_of(cases, APPLICANT, now, queries.hearing_facts(g.user.organization_id))
-    first = next_step.first_step([(case, steps[case.id]) for case in cases])
-    return render_template("applications/cabinet.html", cases=cases, kinds=KINDS, steps=steps, first=first,
-                           notifications=notifications.for_organization(g.user.organization_id, now),
-                           complaints=complaint_queries.of_organization(g.user.organization_id),
-                           inaction={case.id: missed_deadlines(case, now) for case in cases if not case.is_draft})
 
 
 @bp.route("/applications/new", methods=["POST"])
@@ -282,36 +261,6 @@ def application_xml(application_id: int):
     response.headers["Content-Disposition"] = f"attachment; filename=application-{application.id}.xml"
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-# --- the case --------------------------------------------------------------------------------
-
-@bp.route("/applications/<int:application_id>")
-@login_required
-def case(application_id: int):
-    application = _load(application_id, options=queries.CASE_PAGE)
-    if application.is_draft and services.can_edit(g.user, application):
-        return redirect(url_for("applications.edit", application_id=application.id))
-    if wants_partial():
-        # The status poll (every minute): only the status fragment, none of the page's work.
-        return render_page("applications/case.html", "applications/_status.html", application=application)
-    # п.12: asked once (it reads the register), for the clerk's step and workbench, who act on it.
-    obstacle = reissue_refusal_due(application) if g.user.role == CLERK else None
-    return render_page("applications/case.html", "applications/_status.html", application=application,
-                       events=queries.case_timeline(application, () if g.user.is_staff else INTERNAL_EVENTS),
-                       deadlines=queries.case_deadlines(application), reissue_obstacle=obstacle,
-                       step=_case_step(application, obstacle),  # after case_deadlines: it reads the terms loaded
-                       checklist=services.checklist(application), now=now_utc(), urgency=deadline_urgency,
-                       preview_pages={d.id: documents.preview_page_count(d) for d in application.documents},
-                       complaints=complaint_queries.of_case(application), **review_context(application, g.user))
-
-
-def _case_step(application: Application, reissue_obstacle: dict | None) -> next_step.NextStep | None:
-    """The case's one next step for the person reading it (its terms loaded by case_deadlines, its notice and
-    booked slot with the case: queries.CASE_PAGE)."""
-    facts = next_step.case_facts(application, next_step.hearing_of(application.preliminary_refusal,
-                                                                   application.booked_slot), reissue_obstacle is not None)
-    return next_step.next_step(facts, g.user.role, now_utc())
 
 
 # --- staff: the list of cases and paper submissions ------------------------------------------

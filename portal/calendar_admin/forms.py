@@ -1,12 +1,11 @@
 """The admin's form for a decree exception."""
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField
 
-from portal.core.forms import LocalDateField, Required, max_length
+from portal.core.forms import LocalDateField, PortalForm, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
 
 
-class ExceptionForm(FlaskForm):
+class ExceptionForm(PortalForm):
     """A day made working or a day off by a decree."""
 
     day = LocalDateField(_l("Date"), validators=[Required()])

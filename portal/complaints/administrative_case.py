@@ -21,7 +21,13 @@ from sqlalchemy import inspect, select
 
 from portal.complaints import queries
 from portal.core.clock import now_utc
+from portal.deadlines.models import Deadline
+from portal.decisions.services import decision_of
+from portal.documents.services import file_path
+from portal.events.services import timeline, verify_chain
 from portal.extensions import db
+from portal.hearings.services import booked_slot, hearing_record, refusal_of
+from portal.review.models import ReviewDecision
 from portal.signatures import signed_fields
 
 # Bytes columns go into the archive as files of their own, never inside the JSON.
@@ -62,12 +68,6 @@ class AdministrativeCase:
 
 
 def gather(application) -> AdministrativeCase:
-    from portal.decisions.services import decision_of
-    from portal.deadlines.models import Deadline
-    from portal.events.services import timeline
-    from portal.hearings.services import booked_slot, hearing_record, refusal_of
-    from portal.review.models import ReviewDecision
-
     return AdministrativeCase(
         application=application,
         documents=list(application.documents),
@@ -83,8 +83,6 @@ def gather(application) -> AdministrativeCase:
 
 def chain_report(application):
     """Whether the case's event log is intact (events.chain.ChainReport)."""
-    from portal.events.services import verify_chain
-
     return verify_chain(application.id)
 
 
@@ -98,8 +96,6 @@ def _json(data) -> bytes:
 
 def build_archive(case: AdministrativeCase, log_pdf: bytes | None = None) -> bytes:
     """The ZIP of the administrative case, with MANIFEST.sha256 and manifest.json over every other file."""
-    from portal.documents.services import file_path
-
     files: dict[str, bytes] = {}
     application = case.application
     files["case.json"] = _json({"application": as_dict(application),

@@ -1,16 +1,15 @@
 """Forms of the complaint, the provider's steps and the authority's decision."""
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import BooleanField, HiddenField, ValidationError, RadioField, SelectField, StringField, TextAreaField
 
 from portal.complaints.labels import OUTCOMES as OUTCOME_LABELS
 from portal.complaints.models import AUTHORITY_OUTCOMES, PARTLY_SATISFIED, SATISFIED, TO_AUTHORITY, TO_PROVIDER
 from portal.complaints.services import FULLY_SATISFIES_UNCONFIRMED, MAX_TEXT, REMEDY_DUE_MISSING, REMEDY_MISSING
-from portal.core.forms import LocalDateField, Required, max_length
+from portal.core.forms import LocalDateField, PortalForm, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(PortalForm):
     """What the complaint is about, to whom, what the applicant asks and why (п.16)."""
 
     submission_key = HiddenField()
@@ -29,7 +28,7 @@ class ComplaintForm(FlaskForm):
             raise ValidationError(_l("Choose what the complaint is about."))
 
 
-class FavourableActForm(FlaskForm):
+class FavourableActForm(PortalForm):
     """п.17, APPK art. 91(4): the act that fully satisfies the complaint, confirmed as such by the supervisor."""
 
     version = HiddenField()
@@ -42,13 +41,13 @@ class FavourableActForm(FlaskForm):
             raise ValidationError(FULLY_SATISFIES_UNCONFIRMED)
 
 
-class ForwardForm(FlaskForm):
+class ForwardForm(PortalForm):
     """п.17: forward the complaint with the administrative case."""
 
     version = HiddenField()
 
 
-class AuthorityDecisionForm(FlaskForm):
+class AuthorityDecisionForm(PortalForm):
     """п.19: the authority's decision, signed by its official with their own EDS."""
 
     version = HiddenField()
@@ -71,14 +70,14 @@ class AuthorityDecisionForm(FlaskForm):
             raise ValidationError(REMEDY_DUE_MISSING)
 
 
-class OrderCarriedOutForm(FlaskForm):
+class OrderCarriedOutForm(PortalForm):
     """The provider records that it carried out the authority's order, and what it did."""
 
     version = HiddenField()
     note = TextAreaField(_l("What was done to carry out the order"), validators=[Required(), max_length(MAX_TEXT)])
 
 
-class ComplaintQueueForm(FlaskForm):
+class ComplaintQueueForm(PortalForm):
     """Filters of a complaint queue (GET, no CSRF)."""
 
     state = SelectField(_l("Show"), choices=[

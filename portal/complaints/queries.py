@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from portal.applications.models import Application
 from portal.complaints.models import (
     AT_AUTHORITY,
     AT_PROVIDER,
@@ -66,8 +67,6 @@ def queue(holder: str, state: str, number: str, page: int, now: datetime, per_pa
         query = query.where(Complaint.status == DECIDED)
     number = (number or "").strip().upper()
     if number:
-        from portal.applications.models import Application
-
         query = query.where(or_(Complaint.number == number,
                                 Complaint.application_id.in_(select(Application.id).where(Application.number == number))))
     query = query.order_by(due_at.is_(None), due_at, Complaint.registered_on.desc(), Complaint.id.desc())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import SimpleNamespace
+import uuid
 
 from flask import current_app
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.applications.models import DRAFT, Application
 from portal.calendar.services import current_calendar
 from portal.complaints import complaint_xml
+from portal.complaints.documents import decision_xml
 from portal.complaints.models import (ADDRESSEES, AT_AUTHORITY, AT_PROVIDER, AUTHORITY_ORDER, AUTHORITY_OUTCOMES,
                                       DECIDED, DECISION, FAVOURABLE_ACT, INACTION, ACTION, NOT_CONSIDERED,
                                       PARTLY_SATISFIED, SATISFIED, TO_AUTHORITY, Complaint)
@@ -22,12 +24,21 @@ from portal.core.clock import ALMATY, now_utc
 from portal.core.concurrency import check_version
 from portal.core.errors import DomainError, WrongStage
 from portal.core.i18n import lazy_gettext as _l
+from portal.core.i18n import cite, official_date
 from portal.core.labels import label
+from portal.deadlines import effects
+from portal.deadlines.services import warning_moment
+from portal.decisions import services as decisions
 from portal.deadlines.models import CLOSED, MET, MISSED, OPEN, Deadline
+from portal.decisions.models import SIGNED, Decision
+from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db
+from portal.hearings.models import HearingRecord, PreliminaryRefusal
 from portal.law.services import law_in_force
 from portal.notifications import hooks as notifications
+from portal.review.models import ReviewDecision
+from portal.signatures import services as signatures
 from rules import deadlines as rules_deadlines
 
 # Room for the arguments of a real complaint, not for a book.
@@ -63,10 +74,6 @@ class Subject:
 
 def subjects_for(application: Application, now: datetime | None = None) -> list[Subject]:
     """The decisions, actions and inactions of the provider on this case, newest kinds first."""
-    from portal.decisions.models import SIGNED, Decision
-    from portal.hearings.models import HearingRecord, PreliminaryRefusal
-    from portal.review.models import ReviewDecision
-
     now = now or now_utc()
     out: list[Subject] = []
     for decision in db.session.scalars(select(Decision).filter_by(application_id=application.id, status=SIGNED)):
@@ -103,10 +110,6 @@ def subject_by_ref(application: Application, ref: str, now: datetime | None = No
 
 def resolve_subject(complaint: Complaint) -> Subject:
     """What a filed complaint is about, whatever became of it since (for showing it)."""
-    from portal.decisions.models import Decision
-    from portal.hearings.models import HearingRecord, PreliminaryRefusal
-    from portal.review.models import ReviewDecision
-
     models = {"decision": Decision, "review": ReviewDecision, "preliminary_refusal": PreliminaryRefusal,
               "hearing": HearingRecord, "deadline": Deadline}
     name, _sep, ident = complaint.subject_ref.partition(":")
@@ -120,8 +123,6 @@ def resolve_subject(complaint: Complaint) -> Subject:
 
 def inaction_facts(deadline: Deadline) -> str:
     """The facts of an inaction, filled in for the applicant (they edit them before filing)."""
-    from portal.core.i18n import cite, official_date
-
     return str(_l("The term \"%(term)s\" (%(paragraph)s) of case %(number)s ended on %(day)s, and the step it "
                   "calls for has not been taken.", term=label(deadline.code, "deadline"),
                   paragraph=cite(deadline.paragraph), number=deadline.application.number, day=official_date(deadline.due_date)))
@@ -130,8 +131,6 @@ def inaction_facts(deadline: Deadline) -> str:
 # --- filing and registration (п.16; registration as п.6, п.7) --------------------------------
 
 def new_submission_key() -> str:
-    import uuid
-
     return uuid.uuid4().hex
 
 
@@ -161,9 +160,6 @@ def file_complaint(application: Application, actor, values: dict, attachments=()
     With `signed`, the values are read from the verified document only (the form's are ignored).
     A repeated submission_key returns the complaint already filed with it (created False).
     """
-    from portal.documents import services as documents
-    from portal.signatures import services as signatures
-
     if application.status == DRAFT:
         raise WrongStage()
     if submission_key:
@@ -235,8 +231,6 @@ def _open_deadlines(complaint: Complaint, procedure: str, received_at: datetime,
 
 
 def _add_deadline(complaint: Complaint, item, met: bool = False, met_at: datetime | None = None) -> Deadline:
-    from portal.deadlines.services import warning_moment
-
     row = Deadline(application_id=complaint.application_id, complaint=complaint, code=item.id, term=item.term,
                    starts_from=item.starts_from[0], starts_on=item.starts_from[1], due_date=item.due_date,
                    due_at=item.due_at, paragraph=item.paragraph, state=MET if met else OPEN,
@@ -290,10 +284,12 @@ def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_ve
     notifications.complaint_decided(complaint)
 
 
-def forward(complaint: Complaint, actor=None, now: datetime | None = None, expected_version: int | None = None) -> bool:
+def forward(complaint: Complaint, actor=None, now: datetime | None = None, expected_version: int | None = None,
+            record=events.record) -> bool:
     """п.17: send the complaint with the administrative case to the authority; actor None = the sweeper.
 
-    Returns False when it was no longer with the provider (already forwarded or decided).
+    Returns False when it was no longer with the provider (already forwarded or decided). `record` writes its event
+    (the sweeper's batch gives its own, so the event keeps its place among the batch's).
     """
     now = now or now_utc()
     check_version(complaint, expected_version)
@@ -312,8 +308,8 @@ def forward(complaint: Complaint, actor=None, now: datetime | None = None, expec
     # The reviewing body decides a complaint addressed to the provider within п.18's 5 WD of its registration there.
     planned = rules_deadlines.plan("complaint-forwarded", now, current_calendar(), law, registered_on=registered_on)
     _add_deadline(complaint, planned["complaint_authority"])
-    events.record(complaint.application, "complaint.forwarded", actor=actor, at=now, complaint=complaint.number,
-                  automatic=actor is None, registered_on=registered_on.isoformat())
+    record(complaint.application, "complaint.forwarded", actor=actor, at=now, complaint=complaint.number,
+           automatic=actor is None, registered_on=registered_on.isoformat())
     notifications.complaint_forwarded(complaint)
     return True
 
@@ -359,8 +355,6 @@ def _as_decided(complaint: Complaint, checked: dict, now: datetime) -> SimpleNam
 
 def authority_document(complaint: Complaint, values: dict, now: datetime | None = None) -> bytes:
     """The authority's decision as typed, as the XML its official signs in NCALayer today (п.19)."""
-    from portal.complaints.documents import decision_xml
-
     now = now or now_utc()
     if complaint.status != AT_AUTHORITY:
         raise WrongStage()
@@ -375,9 +369,6 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
     The signature must be the official's (IIN), for the authority (AUTHORITY_BIN), with the right to sign, over
     the document these values make today; otherwise SignatureRefused and nothing changes.
     """
-    from portal.complaints.documents import decision_xml
-    from portal.signatures import services as signatures
-
     now = now or now_utc()
     check_version(complaint, expected_version)
     if complaint.status != AT_AUTHORITY:
@@ -411,8 +402,6 @@ def _open_order(complaint: Complaint, now: datetime) -> Deadline:
     the order names, or on the next working day when that day is not one (a term whose last day is a day off ends
     on the next working day, Civil Code of the RK). Escalated by the sweeper like the others.
     """
-    from portal.deadlines.services import warning_moment
-
     calendar = current_calendar()
     due = calendar.next_workday(complaint.remedy_due)
     decided_on = now.astimezone(ALMATY).date()
@@ -445,13 +434,29 @@ def carry_out_order(complaint: Complaint, actor, note: str, expected_version: in
 
 # --- the sweeper's hook ----------------------------------------------------------------------
 
-def auto_forward(deadline: Deadline, now: datetime) -> bool:
+def auto_forward(deadline: Deadline, now: datetime, record=events.record) -> bool:
     """п.17: nothing happened by 17:00 of the last of the 3 WD, so the sweeper forwards the complaint inside the
     term (rules/escalation.py); once: the effect row guards it."""
     complaint = deadline.complaint
-    return complaint is not None and forward(complaint, None, now)
+    return complaint is not None and forward(complaint, None, now, record=record)
 
 
 def mark_overdue(deadline: Deadline, now: datetime) -> None:
     if deadline.complaint is not None:
         deadline.complaint.overdue_since = deadline.complaint.overdue_since or now
+
+
+# The sweeper's effects on a complaint's terms (portal/deadlines/effects.py): its batch records the events.
+effects.register("auto_forward", lambda deadline, now, batch: auto_forward(deadline, now, record=batch.event),
+                 subject=effects.COMPLAINT)
+effects.register("flag_overdue", lambda deadline, now, batch: mark_overdue(deadline, now), subject=effects.COMPLAINT)
+
+
+
+def find_decision(number: str) -> Complaint | None:
+    """The complaint whose authority's decision (п.19), signed, has this number: /verify/number's second register."""
+    return db.session.scalar(select(Complaint).where(Complaint.decision_number == number,
+                                                     Complaint.decision_document.is_not(None)))
+
+
+decisions.register_complaint_decisions(find_decision)

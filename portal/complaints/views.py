@@ -23,8 +23,10 @@ from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
 from portal.core.urls import external_url
 from portal.deadlines.services import urgency
+from portal.decisions.stamp import stamp
 from portal.documents.services import UploadRejected
 from portal.extensions import db
+from portal.review.presenters import review_context
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused
@@ -159,8 +161,6 @@ def _show(complaint: Complaint, forms: dict | None = None, status: int = 200):
 
 def _decision_stamp(complaint: Complaint) -> dict | None:
     """The EDS stamp of the authority's signed decision: its official, from the certificate, and the public check."""
-    from portal.decisions.stamp import stamp
-
     if not complaint.decision_number or not complaint.decision_signer:
         return None
     return stamp(complaint.decision_signer,
@@ -335,8 +335,6 @@ def authority_queue():
 @roles_required(AUTHORITY, SUPERVISOR)
 def administrative_case(application_id: int):
     """Everything about the case in order, with the check of its event log."""
-    from portal.review.presenters import review_context
-
     application = case_or_404(application_id)
     case = administrative.gather(application)
     return render_template("complaints/administrative_case.html", case=case, application=application,

@@ -5,6 +5,8 @@ import json
 from datetime import UTC, date, datetime
 
 from sqlalchemy import JSON, Text, bindparam, cast, column, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.extensions import db
 
@@ -46,11 +48,8 @@ def bulk_insert(table, rows: list[dict], order_by: str | None = None):
     """
     dialect = db.session.get_bind().dialect.name
     if dialect != "postgresql":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         rows = sorted(rows, key=lambda row: row[order_by]) if order_by is not None else rows
         return (sqlite_insert(table) if dialect == "sqlite" else insert(table)), rows
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
 
     _table, columns = _records(table, rows)
     source = select(*columns.values())

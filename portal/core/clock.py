@@ -23,7 +23,12 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta, timezone
+import time
 
+from flask import current_app, has_app_context
+from sqlalchemy.exc import DBAPIError
+
+from portal.extensions import db
 from rules.calendar import ALMATY  # the one time-zone constant: the Rules count in it, portal/ shows it
 
 ZERO = timedelta(0)
@@ -58,8 +63,6 @@ def offset() -> timedelta:
 
 def training_file() -> str | None:
     """The training clock's file of the current app, or None where no training clock may run."""
-    from flask import current_app, has_app_context
-
     if not has_app_context():
         return None
     config = current_app.config
@@ -160,11 +163,7 @@ def run_every(every: int, step, name: str) -> None:
     A restart of PostgreSQL must not end the sweeper or the mail worker (systemd would give up
     restarting them after a few quick exits): the failed round is rolled back and retried next time.
     """
-    import time
 
-    from sqlalchemy.exc import DBAPIError
-
-    from portal.extensions import db
 
     log = logging.getLogger(f"tyndau.{name}")
     while True:

@@ -1,7 +1,10 @@
 """Optimistic locking for people editing the same case."""
 from __future__ import annotations
 
+from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
+
+from portal.extensions import db
 
 
 def check_version(obj, expected: int | None) -> None:
@@ -33,9 +36,6 @@ def lock_for_update(obj) -> None:
     (SQLITE_BUSY, no waiting), so an untouched transaction is ended and the next one begins with BEGIN IMMEDIATE;
     the loser of a race then waits (busy_timeout) instead of failing. Call it before the first change.
     """
-    from sqlalchemy import inspect, select
-
-    from portal.extensions import db
 
     session = db.session()
     mapper = inspect(type(obj))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wtforms import (DateField, IntegerField, PasswordField, SelectMultipleField, StringField, ValidationError,
+from flask_wtf import FlaskForm
+from wtforms import (DateField, Form, IntegerField, PasswordField, SelectMultipleField, StringField, ValidationError,
                      widgets)
 from wtforms.validators import DataRequired, Length, StopValidation
 
@@ -17,22 +18,39 @@ from rules.identifiers import is_valid_identifier
 MAX_INT = 2**31 - 1
 
 
-# Every text box of every form drops, as it reads the request, the characters XML 1.0 cannot carry
-# (portal.core.xmltext): invisible when typed or pasted, stored they would break every document
-# written from them. Installed on wtforms' StringField itself, which TextAreaField, HiddenField and
-# the rest extend, so that no form can miss it: those of modules declaring FlaskForm and wtforms'
-# fields directly, those nested in FormField and FieldList, and future ones; create_app imports this
-# module before any view exists. A password is read as typed: it is only ever hashed and compared.
-_read_typed_text = StringField.process_formdata
+def _xml_text_if_text(value):
+    """A filter: text without the characters XML 1.0 cannot carry; anything else (None, a number) as it is."""
+    return xml_text(value) if isinstance(value, str) else value
 
 
-def _read_typed_text_for_xml(field, valuelist) -> None:
-    _read_typed_text(field, valuelist)
-    if isinstance(field.data, str) and not isinstance(field, PasswordField):
-        field.data = xml_text(field.data)
+class XmlTextMeta:
+    """Form options: every text field drops, as it reads its value, the characters XML 1.0 cannot carry.
+
+    They are invisible when typed or pasted, and stored they would break every document written from
+    them (portal.core.xmltext). Text fields are StringField and what extends it (TextAreaField,
+    HiddenField, ...), also in a FieldList. A password is read as typed: it is only ever hashed and
+    compared. A sub-form of a FormField is built from its own class, so it needs this Meta too
+    (PortalSubForm); tests/portal/test_forms_base.py makes sure every form of the portal has it.
+    """
+
+    def bind_field(self, form, unbound_field, options):
+        # Also called for each entry of a FieldList, with the entry's unbound field.
+        field_class = unbound_field.field_class
+        if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+            options = dict(options, filters=[*unbound_field.kwargs.get("filters", ()), _xml_text_if_text])
+        return super().bind_field(form, unbound_field, options)
 
 
-StringField.process_formdata = _read_typed_text_for_xml
+class PortalForm(FlaskForm):
+    """The base of every form posted to the portal: CSRF (flask-wtf) and text fit for XML."""
+
+    Meta = XmlTextMeta
+
+
+class PortalSubForm(Form):
+    """The base of a form nested in another (FormField, FieldList): text fit for XML; CSRF is the outer form's."""
+
+    Meta = XmlTextMeta
 
 
 def bounded_int(text: str) -> int:

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, date, datetime
 
 from flask import current_app, g, request
-from flask_babel import get_locale, get_translations
+from flask_babel import format_decimal, get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
 from markupsafe import Markup
@@ -50,6 +50,11 @@ def official_date(value: date | datetime | str | None) -> str:
 
 def official_datetime(value: datetime | None) -> str:
     return "" if value is None else _almaty(value).strftime(_DATETIME)
+
+
+def kilobytes(size: int | None) -> str:
+    """A file's size in KB with one decimal, written as the reader's language writes numbers ("12,3" in kk and ru)."""
+    return format_decimal((size or 0) / 1024, format="#,##0.0")
 
 
 def localized(texts: dict | None) -> str:

@@ -16,6 +16,7 @@ import os
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+from weasyprint import HTML
 from werkzeug.security import safe_join
 
 
@@ -95,6 +96,4 @@ except ImportError:  # WeasyPrint 62–67: a fetcher is a function returning a d
 
 def render_pdf(html: str) -> bytes:
     """The PDF of an HTML page rendered from the portal's templates."""
-    from weasyprint import HTML
-
     return HTML(string=html, base_url=base_url(), url_fetcher=portal_fetcher()).write_pdf()

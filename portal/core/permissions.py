@@ -3,14 +3,22 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+from portal.extensions import login_manager
+
+
+def to_login():
+    """Flask-Login's unauthorized handler: someone not signed in: to the log-in, which brings them back here (`next`, a local path) afterwards."""
+    return redirect(url_for(login_manager.login_view, next=request.full_path.rstrip("?")))
 
 
 def login_required(view):
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if g.get("user") is None:
-            return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
         return view(*args, **kwargs)
 
     wrapped.roles = None  # any signed-in person
@@ -23,10 +31,9 @@ def roles_required(*roles: str):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            user = g.get("user")
-            if user is None:
-                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
-            if user.role not in roles:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 

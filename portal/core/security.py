@@ -35,9 +35,10 @@ The limiter is one object for the process, as flask-limiter wants for its decora
 each app's init_app gives it that app's storage and its RATELIMIT_ENABLED, so every test app
 starts with fresh counters (the app initialised last decides; only tests build several).
 
-Sessions are signed cookies, and the person's session_epoch (user_account) is written into each
-at the log-in: the log-out increases it, so every cookie issued before, a copied one included,
-no longer signs anyone in (portal.accounts.services.load_current_user compares the two).
+Sessions are signed cookies kept by Flask-Login (portal.extensions.login_manager), with no
+remember-me cookie. The id it keeps is "<id>:<session_epoch>" (User.get_id): the log-out and a
+new password increase the person's session_epoch, so every cookie issued before, a copied one
+included, no longer signs anyone in (portal.accounts.services.load_user compares the two).
 
 Sessions end after SESSION_IDLE_MINUTES without a request from the person and, at the latest,
 PERMANENT_SESSION_LIFETIME after the log-in, whatever the activity. The status poll of the case
@@ -66,11 +67,11 @@ from portal.core.i18n import gettext as _
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="moving-window")
 
 # Session keys: when the person logged in, and when they last did something (Unix seconds);
-# the person's session_epoch at the log-in.
+# Flask-Login's, the signed-in person (User.get_id()).
 SESSION_SINCE = "since"
 SESSION_SEEN = "seen"
 SEEN_RESOLUTION_SECONDS = 60
-SESSION_EPOCH = "epoch"
+SESSION_USER = "_user_id"
 # Elements that poll by themselves (their id, which htmx sends as HX-Trigger): not the person's activity.
 POLLING_ELEMENTS = frozenset({"case-status"})
 
@@ -151,7 +152,7 @@ def _is_activity() -> bool:
 
 def expire_session():
     """Before each request: end a signed-in session that was idle too long or is too old."""
-    if "user_id" not in session or request.endpoint == "static":
+    if SESSION_USER not in session or request.endpoint == "static":
         return None
     now = int(now_utc().timestamp())
     since = session.get(SESSION_SINCE, now)
@@ -185,12 +186,10 @@ def _local_path(url: str | None) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def start_session(user_id: int, epoch: int) -> None:
-    """A fresh session for a person who has just proved who they are; `epoch` is their session_epoch."""
+def start_session() -> None:
+    """A fresh session for a person who has just proved who they are (Flask-Login's login_user signs them in)."""
     now = int(now_utc().timestamp())
     session.clear()  # no fixation: nothing of the anonymous session survives
-    session["user_id"] = user_id
-    session[SESSION_EPOCH] = epoch
     session[SESSION_SINCE] = now
     session[SESSION_SEEN] = now
     session.permanent = True

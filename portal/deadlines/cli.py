@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 
 from portal.calendar.services import current_calendar
 from portal.core.clock import now_utc, parse_moment, run_every
-from portal.extensions import db
+from portal.deadlines.sweeper import sweep as run_sweep
 from portal.law.services import law_in_force
 from rules import deadlines as rules_deadlines
 
@@ -60,25 +60,6 @@ def validity(issued: str) -> None:
     click.echo(json.dumps({"issued": day.isoformat(), "valid_until": valid_until.isoformat()}))
 
 
-@deadlines_cli.command("explain")
-@click.argument("case_id", type=int)
-def explain(case_id: int) -> None:
-    """Show how each deadline of case CASE_ID was computed."""
-    from portal.applications.models import Application
-    from portal.deadlines.services import plan_for
-
-    application = db.session.get(Application, case_id)
-    if application is None or application.received_at is None:
-        raise click.ClickException(f"no registered case {case_id}")
-    stored = {row.code: row for row in application.deadlines}
-    for code, planned in plan_for(application).items():
-        row = stored.get(code)
-        state = f" [{row.state}]" if row else ""
-        click.echo(f"== {code}{state}")
-        for line in rules_deadlines.explain(planned):
-            click.echo(f"   {line}")
-
-
 # Rows claimed (and locked) per transaction: smaller batches hold their locks for less time.
 BATCH_OPTION = click.option("--batch", default=500, show_default=True, type=click.IntRange(min=1, max=10_000),
                             help="Due deadlines taken per transaction.")
@@ -89,8 +70,6 @@ BATCH_OPTION = click.option("--batch", default=500, show_default=True, type=clic
 @BATCH_OPTION
 def sweep(now, batch: int) -> None:
     """Apply the escalation rules to every deadline that is due; safe to run anywhere, any number of times."""
-    from portal.deadlines.sweeper import sweep as run_sweep
-
     result = run_sweep(now or now_utc(), batch)
     click.echo(json.dumps(result))
 
@@ -100,6 +79,4 @@ def sweep(now, batch: int) -> None:
 @BATCH_OPTION
 def run(every: int, batch: int) -> None:
     """Sweep every minute, for the sweeper process."""
-    from portal.deadlines.sweeper import sweep as run_sweep
-
     run_every(every, lambda: click.echo(json.dumps(run_sweep(now_utc(), batch))), "sweeper")

@@ -11,6 +11,8 @@ import re
 from datetime import date
 from functools import lru_cache
 
+import holidays
+
 from portal.core.i18n import gettext as _
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.i18n import official_date
@@ -57,6 +59,4 @@ def translated(english: str) -> str:
 
 @lru_cache(maxsize=2)
 def _package(language: str):
-    import holidays
-
     return holidays.country_holidays("KZ", language=language)

@@ -44,6 +44,10 @@ class Deadline(db.Model):
     met_at = mapped_column(UTCDateTime)
     # When the sweeper must look next: the warning moment, then the end of the term.
     next_check_at = mapped_column(UTCDateTime)
+    # The working day before the due day, from whose 00:00 Almaty the term is "near" (rules.escalation.warn_from),
+    # stored whenever the due day is planned or recounted, so pages show urgency without reading the calendar.
+    # Empty on rows written before it existed or by hand: urgency() then counts it from the calendar.
+    warn_on: Mapped[date | None] = mapped_column(Date)
     created_at = mapped_column(UTCDateTime, default=utcnow)
 
     application = relationship("Application", overlaps="deadlines")

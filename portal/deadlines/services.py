@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 from babel import dates as babel_dates
@@ -16,7 +16,7 @@ from portal.deadlines.holiday_names import holiday_name
 from portal.deadlines.models import MET, MISSED, OPEN, Deadline
 from portal.events import services as events
 from portal.extensions import db
-from portal.law.services import law_for
+from portal.law.services import law_for, law_in_force
 from rules import deadlines as rules_deadlines
 from rules.deadlines import COMPLAINT_AUTHORITY, REGISTRATION
 from rules.escalation import warn_from
@@ -30,8 +30,6 @@ def plan_for(application) -> dict:
 def complaint_terms(complaint) -> dict:
     """The terms of a complaint as planned now: forwarding from the day it arrived (п.17), the provider's review
     from its registration (п.18), the authority's from its registration there (п.19)."""
-    from portal.law.services import law_in_force
-
     calendar, out = current_calendar(), {}
     law = law_in_force(complaint.registered_on)[1]
     if complaint.addressee == "provider":
@@ -65,8 +63,14 @@ def open_plan(application) -> list[Deadline]:
 
 
 def warning_moment(deadline: Deadline):
-    """When the sweeper first looks: the start of the last working day before the due day."""
-    return warn_from(deadline.due_date, current_calendar())
+    """When the sweeper first looks: the start of the last working day before the due day.
+
+    Stores that day on the row (warn_on), so pages tell "near" without the calendar: every writer of a due day
+    calls this, and recompute_open_deadlines calls it again whenever the calendar changes.
+    """
+    moment = warn_from(deadline.due_date, current_calendar())
+    deadline.warn_on = moment.date()  # 00:00 Asia/Almaty of that day
+    return moment
 
 
 def recompute_open_deadlines(changed_day: date, actor=None) -> int:
@@ -91,6 +95,9 @@ def recompute_open_deadlines(changed_day: date, actor=None) -> int:
         for row in rows:
             planned = fresh.get(row.code)
             if planned is None or planned.due_date == row.due_date:
+                # The due day stays, but the working day before it may not (a day off declared between them).
+                if warn_from(row.due_date, current_calendar()).date() != row.warn_on:
+                    row.next_check_at = warning_moment(row)
                 continue
             moves[row.code] = [row.due_date.isoformat(), planned.due_date.isoformat()]
             row.due_date, row.due_at, row.starts_on = planned.due_date, planned.due_at, planned.starts_from[1]
@@ -110,6 +117,8 @@ def urgency(deadline: Deadline, now) -> str:
         return deadline.state
     if now > deadline.due_at:
         return MISSED
+    if deadline.warn_on is not None:  # stored with the due day (warning_moment): no calendar to read
+        return "near" if now >= datetime.combine(deadline.warn_on, time.min, tzinfo=ALMATY) else OPEN
     return "near" if now >= warn_from(deadline.due_date, current_calendar()) else OPEN
 
 

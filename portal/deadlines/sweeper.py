@@ -8,6 +8,9 @@ so a sweep killed halfway is finished by the next one without repeating anything
 A batch costs a few statements whatever its size: the effects are claimed with one
 INSERT … ON CONFLICT DO NOTHING RETURNING, the events go to their chains with events.record_many()
 and the notifications to the outbox with one insert (recipients looked up once per batch).
+
+What an effect does to a case or a complaint (flag it overdue, forward it) is the handler its domain registered
+in portal/deadlines/effects.py: the sweeper names no step.
 """
 from __future__ import annotations
 
@@ -15,37 +18,36 @@ from collections import Counter
 from contextvars import ContextVar
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
-from portal.applications.models import Application
 from portal.calendar.services import current_calendar
 from portal.core import bulk
-from portal.core.types import utcnow
+from portal.deadlines import effects
 from portal.deadlines.models import MISSED, OPEN, Deadline, DeadlineEffect
 from portal.events import services as events
 from portal.extensions import db
-from portal.notifications import hooks as notifications
-from portal.notifications.services import Recipients
 from rules.escalation import escalate
 from rules.escalation import next_check as next_moment
 
 BATCH = 500
 EFFECT = DeadlineEffect.__table__
 DEADLINE = Deadline.__table__
-APPLICATION = Application.__table__
 # What the effects read of a case (other columns load when touched: a forwarded complaint's case, rarely).
-CASE_COLUMNS = (Application.id, Application.number, Application.organization_id, Application.overdue_since,
-                Application.version)
+CASE_COLUMNS = ("id", "number", "organization_id", "overdue_since", "version")
+
+
+def _case_columns() -> list:
+    case = Deadline.application.property.mapper.class_  # the case's model through the relationship: no step named
+    return [getattr(case, name) for name in CASE_COLUMNS]
 
 
 def _due_query(now: datetime, batch: int):
     query = (select(Deadline).where(Deadline.state == OPEN, Deadline.next_check_at <= now)
              .order_by(Deadline.next_check_at, Deadline.id).limit(batch)
              # What the effects read, for the whole batch at once (not a query per deadline).
-             .options(selectinload(Deadline.application).load_only(*CASE_COLUMNS), selectinload(Deadline.complaint)))
+             .options(selectinload(Deadline.application).load_only(*_case_columns()), selectinload(Deadline.complaint)))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Deadline)
     return query
@@ -55,26 +57,45 @@ def _due_batch(now: datetime, batch: int) -> list[Deadline]:
     return list(db.session.scalars(_due_query(now, batch)))
 
 
-class _Writes:
-    """The events and notifications of a batch's effects, kept in order and written in bulk by flush()."""
+class Batch:
+    """What a batch's effects write besides the deadline rows, kept in order and written in bulk by flush().
+
+    Handlers (portal/deadlines/effects.py) add to it: events, in the order asked, to the cases' chains; notices of
+    escalations to the outbox; and what a domain writes in bulk itself (later(), written by its registered store).
+    """
 
     def __init__(self, now: datetime):
         self.now = now
         self.events: list[dict] = []
         self.notices: list[tuple[str, Deadline]] = []
-        self.recipients = Recipients()  # the batch's: accounts read once per batch, never across a commit
-        self.overdue: dict[int, Application] = {}  # cases to flag overdue, by id
+        self.set_aside: dict[str, dict] = {}
+
+    def event(self, application, kind: str, **data) -> None:
+        self.events.append(events.pending(application, kind, **data))
+
+    def notify(self, kind: str, deadline: Deadline) -> None:
+        self.notices.append((kind, deadline))
+
+    def later(self, name: str, key, item) -> None:
+        """Set `item` aside for the store registered as `name` (effects.register_store), once per key."""
+        self.set_aside.setdefault(name, {}).setdefault(key, item)
+
+    def store(self) -> None:
+        """Write what the handlers set aside (called after the deadline rows of a round are written)."""
+        set_aside, self.set_aside = self.set_aside, {}
+        for name, items in set_aside.items():
+            effects.store(name)(list(items.values()), self.now)
 
     def flush(self) -> None:
         if self.events:
             events.record_many(self.events)
             self.events = []
         if self.notices:
-            notifications.deadlines_escalated(self.notices, self.now, self.recipients)
+            effects.notices()(self.notices, self.now)
             self.notices = []
 
 
-_writes: ContextVar[_Writes | None] = ContextVar("sweeper_writes", default=None)
+_batch: ContextVar[Batch] = ContextVar("sweeper_batch")
 
 
 def _claim(planned: list[tuple[Deadline, list[dict]]], now: datetime) -> set[str]:
@@ -84,7 +105,7 @@ def _claim(planned: list[tuple[Deadline, list[dict]]], now: datetime) -> set[str
     transaction holds uncommitted makes it wait for that one's end, as the unique key always did.
     """
     rows = [{"key": effect["key"], "deadline_id": deadline.id, "kind": effect["effect"], "at": now,
-             "detail": effect["paragraph"]} for deadline, effects in planned for effect in effects]
+             "detail": effect["paragraph"]} for deadline, due in planned for effect in due]
     if not rows:
         return set()
     statement, parameters = bulk.bulk_insert(EFFECT, rows)
@@ -92,52 +113,27 @@ def _claim(planned: list[tuple[Deadline, list[dict]]], now: datetime) -> set[str
     return set(db.session.scalars(statement, parameters))
 
 
-def _event(application, kind: str, **data) -> None:
-    writes = _writes.get()
-    if writes is None:
-        events.record(application, kind, **data)
-    else:
-        writes.events.append(events.pending(application, kind, **data))
-
-
-def _notify(kind: str, deadline: Deadline, now: datetime) -> None:
-    writes = _writes.get()
-    if writes is None:
-        notifications.deadline_escalated(kind, deadline, now)
-    else:
-        writes.notices.append((kind, deadline))
-
-
 def _apply(effect: str, deadline: Deadline, now: datetime) -> None:
-    """Do one claimed effect; in a sweep its events and notifications are written with the batch's."""
-    from portal.complaints import services as complaints
-
-    application = deadline.application
-    about = {"complaint": deadline.complaint.number} if deadline.complaint_id is not None else {}
+    """Do one claimed effect of the batch being processed (_process): a warning and a missed term are the
+    deadline's own; any other is done by the handler its subject's domain registered (portal/deadlines/effects.py)."""
+    batch = _batch.get()
     if effect == "warn":
-        _event(application, "deadline.warning", at=now, code=deadline.code,
-               due=deadline.due_date.isoformat(), paragraph=deadline.paragraph, **about)
-        _notify("deadline.warning", deadline, now)
+        _escalation_event(batch, "deadline.warning", deadline, now)
     elif effect == "mark_missed":
-        _set(deadline, "state", MISSED)
-        _event(application, "deadline.missed", at=now, code=deadline.code,
-               due=deadline.due_date.isoformat(), paragraph=deadline.paragraph, **about)
-        _notify("deadline.missed", deadline, now)
-    elif effect == "flag_overdue":
-        if deadline.complaint_id is not None:
-            complaints.mark_overdue(deadline, now)
-        else:
-            writes = _writes.get()
-            if writes is None:
-                application.overdue_since = application.overdue_since or now
-            elif application.overdue_since is None:
-                writes.overdue[application.id] = application  # flagged in bulk by _store()
-    elif effect == "auto_forward":
-        # п.17: no favourable act nor forwarding by 17:00 of the term's last day; the effect row makes it happen once.
-        writes = _writes.get()
-        if writes is not None:
-            writes.flush()  # it records events and notifications itself: what came before goes first
-        complaints.auto_forward(deadline, now)
+        set_committed_value(deadline, "state", MISSED)  # written by _store()
+        _escalation_event(batch, "deadline.missed", deadline, now)
+    elif (handler := effects.handler(effect, deadline)) is not None:
+        handler(deadline, now, batch)
+    else:
+        raise LookupError(f"no handler registered for {effect!r} of a {effects.subject_of(deadline)}'s deadline")
+
+
+def _escalation_event(batch: Batch, kind: str, deadline: Deadline, now: datetime) -> None:
+    """The event on the case's timeline and the notice to whoever must act."""
+    about = {"complaint": deadline.complaint.number} if deadline.complaint_id is not None else {}
+    batch.event(deadline.application, kind, at=now, code=deadline.code, due=deadline.due_date.isoformat(),
+                paragraph=deadline.paragraph, **about)
+    batch.notify(kind, deadline)
 
 
 def next_check(deadline: Deadline, now: datetime) -> datetime | None:
@@ -158,67 +154,45 @@ def _plan(rows: list[Deadline], now: datetime, calendar) -> list[tuple[Deadline,
     for deadline in rows:
         facts = {"id": deadline.id, "kind": deadline.code, "state": deadline.state,
                  "due_at": deadline.due_at, "paragraph": deadline.paragraph}
-        effects = escalate(facts, now, calendar)
-        planned.append((deadline, effects))
-        if any(effect["effect"] == "auto_forward" for effect in effects):
+        due = escalate(facts, now, calendar)
+        planned.append((deadline, due))
+        if any(effect["effect"] == "auto_forward" for effect in due):
             break
     return planned
 
 
-def _set(deadline: Deadline, name: str, value) -> None:
-    """Change a row's state or next check; in a sweep the change is written by _store() (not by the ORM)."""
-    if _writes.get() is None:
-        setattr(deadline, name, value)
-    else:
-        set_committed_value(deadline, name, value)
+def _store(planned: list[tuple[Deadline, list[dict]]], batch: Batch) -> None:
+    """Write the rows' states and next checks, then what the handlers set aside (cases flagged overdue), in a few
+    statements.
 
-
-def _store(planned: list[tuple[Deadline, list[dict]]], writes: _Writes, now: datetime) -> None:
-    """Write the rows' states and next checks, and flag the cases overdue, in a few statements.
-
-    Plain SQL of the values the loaded objects hold (_set() gave them without making the objects dirty:
-    the ORM would send an UPDATE per row, and one per case, as the case's version makes it check each;
-    what other code changed through the ORM, e.g. a forwarded complaint's terms, it still writes itself
-    and with the same values). The cases keep their version check:
-    a case changed by someone since it was read is not flagged, and the batch fails as the ORM's
-    flush would (StaleDataError), to be taken again by the next sweep.
+    Plain SQL of the values the loaded objects hold (set_committed_value() gave them without making the objects
+    dirty: the ORM would send an UPDATE per row); what other code changed through the ORM, e.g. a forwarded
+    complaint's terms, it still writes itself and with the same values.
     """
     bulk.bulk_update(DEADLINE, "id", [{"id": d.id, "state": d.state, "next_check_at": d.next_check_at}
                                         for d, _effects in planned])
-    cases, writes.overdue = list(writes.overdue.values()), {}
-    if cases:
-        updated_at = utcnow()
-        flagged = db.session.execute(
-            APPLICATION.update().where(tuple_(APPLICATION.c.id, APPLICATION.c.version)
-                                       .in_([(case.id, case.version) for case in cases]))
-            .values(overdue_since=now, updated_at=updated_at, version=APPLICATION.c.version + 1)).rowcount
-        if flagged != len(cases):
-            raise StaleDataError(f"flagging {len(cases)} cases overdue matched {flagged}: changed meanwhile")
-        for case in cases:
-            set_committed_value(case, "overdue_since", now)
-            set_committed_value(case, "updated_at", updated_at)
-            set_committed_value(case, "version", case.version + 1)
+    batch.store()
 
 
 def _process(rows: list[Deadline], now: datetime, calendar, done: Counter) -> None:
     """Apply the rules to a locked batch: effects claimed in bulk, their events and mail written in bulk."""
-    writes = _Writes(now)
-    token = _writes.set(writes)
+    batch = Batch(now)
+    token = _batch.set(batch)
     try:
         while rows:
             planned = _plan(rows, now, calendar)
             rows = rows[len(planned):]
             claimed = _claim(planned, now)
-            for deadline, effects in planned:
-                for effect in effects:
+            for deadline, due in planned:
+                for effect in due:
                     if effect["key"] in claimed:
                         _apply(effect["effect"], deadline, now)
                         done[effect["effect"]] += 1
-                _set(deadline, "next_check_at", next_check(deadline, now))
-            _store(planned, writes, now)
-        writes.flush()
+                set_committed_value(deadline, "next_check_at", next_check(deadline, now))  # written by _store()
+            _store(planned, batch)
+        batch.flush()
     finally:
-        _writes.reset(token)
+        _batch.reset(token)
 
 
 def sweep(now: datetime, batch: int = BATCH) -> dict:

@@ -1,15 +1,14 @@
 """The signatory's return of a draft to the clerk, and the clerk's answer when sending it back for signature."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from portal.core.forms import Required, max_length
+from portal.core.forms import PortalForm, Required, max_length
 from portal.core.i18n import lazy_gettext as _l
 from portal.decisions.models import RETURN_COMMENT_MAX
 
 
-class ReturnForm(FlaskForm):
+class ReturnForm(PortalForm):
     """Why the signatory does not sign the draft as it is: required, so the clerk knows what to change."""
 
     comment = TextAreaField(_l("Comment for the clerk"),
@@ -19,7 +18,7 @@ class ReturnForm(FlaskForm):
                                         "does not."))
 
 
-class ResendForm(FlaskForm):
+class ResendForm(PortalForm):
     """The clerk's optional answer to the signatory's comment."""
 
     reply = TextAreaField(_l("Your answer to the signatory (optional)"), validators=[max_length(RETURN_COMMENT_MAX)])

@@ -1,18 +1,20 @@
 """Drafting and signing the final decision (п.11), and finding a decision by its number."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.applications.models import (AWAITING_DECISION, CERTIFICATE_ISSUED, DECISION_DRAFTED, GROUNDS_FOUND,
                                         HEARING_HELD, INCOMPLETE_REFUSED, PRELIMINARY_REFUSAL, REFUSED, REGISTERED,
                                         REISSUE, UNDER_REVIEW, Application)
-from portal.core.clock import now_utc, today_local
+from portal.applications.services import ReissueRefused
+from portal.core.clock import ALMATY, now_utc, today_local
 from portal.core.concurrency import check_version, lock_for_update
 from portal.core.errors import WrongStage
 from portal.decisions.documents import decision_xml
@@ -24,8 +26,11 @@ from portal.extensions import db
 from portal.core.i18n import cite, localized
 from portal.core.i18n import lazy_gettext as _l
 from portal.hearings.services import hearing_record, open_conditions, refusal_of
+from portal.law.services import law_for
 from portal.notifications import hooks as notifications
-from portal.register.queries import (certificate_being_reissued, certificate_number, claim_holder, is_replaced,
+from portal.notifications import worker
+from portal.review import services as review
+from portal.decisions.certificates import (certificate_being_reissued, certificate_number, claim_holder, is_replaced,
                                      reissue_ground, reissue_obstacle)
 from portal.signatures import services as signatures
 from rules.deadlines import COMPLETENESS, REISSUE_REVIEW, SERVICE_TERMS, validity_end
@@ -43,7 +48,7 @@ REISSUE_REFUSABLE = (REGISTERED, UNDER_REVIEW, GROUNDS_FOUND, AWAITING_DECISION,
 
 
 def reissue_refusal_due(application: Application) -> dict | None:
-    """The obstacle (register.queries.reissue_obstacle) for which this re-issuance is to be refused under п.12.
+    """The obstacle (certificates.reissue_obstacle) for which this re-issuance is to be refused under п.12.
 
     A paper re-issuance is registered as received (п.7) even when the certificate it names is not the
     organisation's current one or another re-issuance holds it; the documents then do not allow the re-issuance,
@@ -89,8 +94,6 @@ def reissue_incomplete_ground(application: Application, findings: list[dict], no
     The reasoning names each document and what is wrong with it, then the clerk's own reasons (written once,
     in the language the clerk used, and given as written in every language of the document).
     """
-    from portal.law.services import law_for
-
     names = {d.code: dict(d.name) for d in
              law_for(application).document_list(application.kind, application.route).documents}
     reasoning = {}
@@ -380,8 +383,6 @@ def hold_certificate(application: Application, lock: bool = False) -> Decision:
     `lock` (signing), the certificate's row is locked first, so of two signatories replacing it the second
     waits and then finds it replaced.
     """
-    from portal.applications.services import ReissueRefused
-
     previous = certificate_being_reissued(application)
     if previous is None:
         raise ReissueRefused(reissue_obstacle(application) or {"code": "unknown", "number": certificate_number(
@@ -410,20 +411,45 @@ def find_by_number(number: str) -> Decision | None:
 
 
 def find_complaint_decision(number: str):
-    """The authority's signed decision on a complaint (п.19) with this number, or None."""
-    from portal.complaints.models import Complaint
-
+    """The authority's signed decision on a complaint (п.19) with this number, or None (complaints, above this
+    domain, registers the finder: register_complaint_decisions)."""
     number = (number or "").strip().upper()
-    if not number.startswith("QC-"):
+    if not number.startswith("QC-") or not _complaint_decisions:
         return None
-    return db.session.scalar(select(Complaint).where(Complaint.decision_number == number,
-                                                     Complaint.decision_document.is_not(None)))
+    return _complaint_decisions[0](number)
+
+
+_complaint_decisions: list = []
+
+
+def register_complaint_decisions(finder) -> None:
+    """`finder(number)` gives the complaint whose signed decision has this (upper-case, "QC-…") number, or None."""
+    _complaint_decisions[:] = [finder]
 
 
 def is_current(decision: Decision, today: date | None = None) -> bool:
     """A certificate is current from its issue to the end of its last valid day, unless a re-issued one replaced it."""
-    from portal.register.queries import is_replaced
-
     today = today or today_local()
     return (decision.kind == CERTIFICATE and decision.issued_on <= today <= decision.valid_until
             and not is_replaced(decision))
+
+
+# --- the outbox's re-check of a certificate's expiry reminder -----------------------------
+
+def expiry_reminder_gone(message, now: datetime) -> str | None:
+    """Why a certificate's expiry reminder due now is no longer sent (None: it is); registered with the outbox."""
+    decision = db.session.get(Decision, message.context.get("decision_id"))
+    if decision is None or decision.status != SIGNED or decision.application.status != CERTIFICATE_ISSUED:
+        return "the certificate is no longer in force"
+    if decision.valid_until is None or decision.valid_until < now.astimezone(ALMATY).date():
+        return "the certificate has expired"
+    later, holder = aliased(Decision), aliased(Application)
+    replaced = db.session.scalar(select(exists().where(
+        later.application_id == holder.id, holder.bin == decision.application.bin, later.kind == CERTIFICATE,
+        later.status == SIGNED, later.id != decision.id, later.signed_at > decision.signed_at)))
+    return "a later certificate replaced it" if replaced else None
+
+
+worker.register_recheck("certificate.expiry_reminder", expiry_reminder_gone)
+
+review.register_reissue_incomplete(draft_reissue_incomplete)

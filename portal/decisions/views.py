@@ -19,7 +19,7 @@ from portal.decisions.forms import ResendForm, ReturnForm
 from portal.decisions.models import SIGNED, Decision
 from portal.decisions.stamp import qr_code, stamp
 from portal.extensions import db
-from portal.register.queries import obstacle_sentence
+from portal.decisions.certificates import obstacle_sentence
 from portal.signatures.forms import SignedDocumentForm
 from portal.signatures.messages import sentence
 from portal.signatures.services import SignatureRefused

@@ -1,9 +1,13 @@
 """The forms' fixed wording (rules/forms.py) for the templates, in the page's language, the case's data escaped."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
+from portal.core.clock import today_local
+from portal.core.i18n import official_datetime
 from rules import forms
 
 
@@ -25,9 +29,6 @@ def form_date(appendix: str, day) -> str:
 
 def iso_moment(value) -> str:
     """A moment kept as ISO text in a decision's content, as official documents print it."""
-    from datetime import datetime
-
-    from portal.core.i18n import official_datetime
 
     try:
         return official_datetime(datetime.fromisoformat(value)) if value else ""
@@ -37,8 +38,6 @@ def iso_moment(value) -> str:
 
 def form_today():
     """The day of filling in a form (Almaty)."""
-    from portal.core.clock import today_local
-
     return today_local()
 
 

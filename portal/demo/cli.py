@@ -16,6 +16,7 @@ from portal.applications.models import Application
 from portal.core import clock
 from portal.core.clock import now_utc
 from portal.demo.data import ORGANIZATIONS, USERS, iin_of, people, pki_organizations
+from portal.demo.stages import build
 from portal.extensions import db
 from portal.signatures.pki import init_pki
 
@@ -75,8 +76,6 @@ def seed(stages: bool = False, people_dir: Path | None = None) -> dict[str, User
     if db.session.scalar(db.select(Application.id).limit(1)) is None:
         _demo_cases(users)
     if stages:
-        from portal.demo.stages import build
-
         for pool, outcome in build(users, people_dir).items():
             if outcome != "made":
                 click.echo(f"Demo case {pool!r} {outcome}", err=True)

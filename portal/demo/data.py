@@ -1,5 +1,7 @@
 """The demo people and organisations; BINs carry valid check digits."""
 
+from portal.signatures.pki import DEMO_AUTHORITY, DEMO_PROVIDER
+
 ORGANIZATIONS = [
     {"bin": "210640005550", "name": 'ТОО "Altyn Hash Pool"', "legal_address": "Астана, пр. Мәңгілік Ел, 55"},
     {"bin": "180540007773", "name": 'ТОО "Steppe Mining Pool"', "legal_address": "Алматы, ул. Сатпаева, 30"},
@@ -32,8 +34,6 @@ def pki_organizations() -> list[dict]:
 
 
 def _provider_staff() -> dict:
-    from portal.signatures.pki import DEMO_AUTHORITY, DEMO_PROVIDER
-
     return {"provider": (DEMO_PROVIDER["bin"], DEMO_PROVIDER["name"]),
             "authority": (DEMO_AUTHORITY["bin"], DEMO_AUTHORITY["name"])}
 

@@ -6,6 +6,8 @@ import json
 import click
 from flask.cli import AppGroup
 
+from portal.documents.services import clean_orphans as clean
+
 documents_cli = AppGroup("documents", help="Uploaded documents: housekeeping of UPLOADS_DIR.")
 
 
@@ -19,6 +21,4 @@ def clean_orphans(older_than: float, dry_run: bool, check_rows: bool) -> None:
 
     Safe at any time, on any host sharing the folder; prints what it did as JSON.
     """
-    from portal.documents.services import clean_orphans as clean
-
     click.echo(json.dumps(clean(older_than, dry_run=dry_run, check_rows=check_rows), sort_keys=True))

@@ -21,6 +21,8 @@ from html import escape
 
 from flask import current_app
 
+from portal.core.i18n import gettext as _
+
 CHILD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "render_child.py")
 NOT_RENDERABLE = 2  # render_child.py: no such page, or a file pdfium does not read
 FAILED_RETRY_SECONDS = 3600  # a page that could not be drawn is tried again after this long
@@ -136,8 +138,6 @@ def _take_slot() -> int | None:
 
 def unavailable_image(busy: bool = False) -> bytes:
     """A small picture in place of a page that is not shown: read the document by downloading it."""
-    from portal.core.i18n import gettext as _
-
     first = _("The portal is busy: open the page again in a minute.") if busy else _("Preview not available.")
     second = _("Download the file to read it.")
     return (

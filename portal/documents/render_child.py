@@ -27,7 +27,7 @@ def main(argv: list[str]) -> int:
     _limit(resource.RLIMIT_AS, memory_mb * 1024 * 1024)
     _limit(resource.RLIMIT_FSIZE, 64 * 1024 * 1024)  # a page image is at most about 12 MB (MAX_PREVIEW_SIDE)
 
-    import pypdfium2
+    import pypdfium2  # here, not at the top: the library loads inside the limits just set, never outside them
 
     try:
         pdf = pypdfium2.PdfDocument(source)

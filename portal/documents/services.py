@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import time
 import uuid
 from functools import lru_cache
 
 import filetype
 from flask import current_app
+import pypdfium2
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from portal.applications.faults import pause
+from portal.core.faults import pause
 from portal.core.i18n import lazy_gettext as _l
 from portal.documents import preview
 from portal.documents.models import Document
@@ -72,7 +74,7 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
                     head += chunk[: 8192 - len(head)]
                 digest.update(chunk)
                 out.write(chunk)
-                if size == len(chunk):  # test-only (applications/faults.py): a worker killed while writing
+                if size == len(chunk):  # test-only (core/faults.py): a worker killed while writing
                     pause("upload.part")
         if size == 0:
             raise UploadRejected(_l("The file is empty."))
@@ -93,7 +95,7 @@ def store_upload(application, code: str, upload, uploaded_by, expires_on=None) -
                         uploaded_by_id=uploaded_by.id)
     db.session.add(document)
     db.session.info.setdefault(_STORED, []).append(path)  # removed again unless this transaction commits
-    pause("upload.stored")  # test-only (applications/faults.py): a worker killed before the row is committed
+    pause("upload.stored")  # test-only (core/faults.py): a worker killed before the row is committed
     return document
 
 
@@ -102,8 +104,6 @@ def _check_pdf_pages(path: str) -> int:
 
     Returns the number of pages, 0 for a PDF the renderer cannot open (offered for download only, never drawn).
     """
-    import pypdfium2
-
     try:
         pdf = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError):
@@ -227,8 +227,6 @@ def clean_orphans(older_than_minutes: float = 60, dry_run: bool = False, check_r
 
 def _clean_previews(folder: str, cutoff: float, dry_run: bool) -> int:
     """Drop the drawn pages of files no document has any more (preview.py keeps them by SHA-256)."""
-    import shutil
-
     if not os.path.isdir(folder):
         return 0
     hashes = {n for n in os.listdir(folder) if preview.SHA256.fullmatch(n)}
@@ -272,8 +270,6 @@ def preview_page_count(document: Document) -> int:
 @lru_cache(maxsize=4096)
 def _pdf_pages(path: str) -> int:
     # A stored file never changes (a new upload gets a new key): count its pages once per process, not per view.
-    import pypdfium2
-
     try:
         pdf = pypdfium2.PdfDocument(path)
     except (pypdfium2.PdfiumError, OSError):

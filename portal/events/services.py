@@ -17,6 +17,8 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from portal.core.bulk import bulk_insert, bulk_update
 from portal.core.types import utcnow
@@ -155,12 +157,8 @@ def _insert_head_if_missing(key: int):
     values = {"chain_key": key, "last_seq": 0, "last_hash": chain.GENESIS}
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
         return pg_insert(HEAD).values(values).on_conflict_do_nothing(index_elements=[HEAD.c.chain_key])
     if dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
         return sqlite_insert(HEAD).values(values).on_conflict_do_nothing(index_elements=[HEAD.c.chain_key])
     return insert(HEAD).values(values)
 

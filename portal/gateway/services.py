@@ -10,7 +10,7 @@ from portal.core.clock import now_utc
 from portal.events import services as events
 from portal.extensions import db
 from portal.gateway.base import StateGateway
-from portal.review.models import StateFacts
+from portal.gateway.models import StateFacts
 
 
 def gateway() -> StateGateway:

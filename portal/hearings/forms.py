@@ -1,14 +1,13 @@
 """Forms of the notice, the applicant's answer and the hearing's record."""
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 
-from portal.core.forms import LocalDateTimeField, Required, WholeNumberField, max_length
+from portal.core.forms import LocalDateTimeField, PortalForm, Required, WholeNumberField, max_length
 from portal.core.i18n import lazy_gettext as _l
 from portal.hearings.labels import METHODS as METHOD_LABELS, OUTCOMES as OUTCOME_LABELS
 from portal.hearings.models import METHODS
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PortalForm):
     """The preliminary decision to refuse and how the hearing is held."""
 
     version = HiddenField()
@@ -26,19 +25,19 @@ class NoticeForm(FlaskForm):
     late_reason = TextAreaField(_l("Reason the notice is sent late"), validators=[max_length(2000)])
 
 
-class BookSlotForm(FlaskForm):
+class BookSlotForm(PortalForm):
     """The applicant's choice of an offered slot."""
 
     slot = WholeNumberField(validators=[Required()])
 
 
-class PositionForm(FlaskForm):
+class PositionForm(PortalForm):
     """The applicant's position on the preliminary decision."""
 
     position = TextAreaField(_l("Your position on the preliminary decision"), validators=[Required(), max_length(10000)])
 
 
-class HearingRecordForm(FlaskForm):
+class HearingRecordForm(PortalForm):
     """The minutes of the hearing."""
 
     version = HiddenField()
@@ -50,7 +49,7 @@ class HearingRecordForm(FlaskForm):
     outcome = RadioField(_l("Outcome"), choices=list(OUTCOME_LABELS.items()), validators=[Required()])
 
 
-class WaiveForm(FlaskForm):
+class WaiveForm(PortalForm):
     """The applicant's waiver of the hearing: done only once confirmed on its own page (hearings/waive.html)."""
 
     confirm = HiddenField()

@@ -15,13 +15,16 @@ from portal.core.i18n import official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
 from portal.deadlines.models import MET, MISSED, OPEN
 from portal.deadlines.services import warning_moment
+from portal.documents import services as documents
 from portal.events import services as events
 from portal.extensions import db
 from portal.hearings import position_xml
 from portal.hearings.models import METHODS, WRITTEN, HearingRecord, HearingSlot, PreliminaryRefusal
 from portal.law.services import law_for
 from portal.notifications import hooks as notifications
+from portal.notifications import worker
 from portal.review.models import ReviewDecision
+from portal.review.services import review_decision
 from portal.signatures import services as signatures
 from rules.deadlines import hearing_deadline
 from rules.hearing import hearing_window, is_late, position_awaited_until, position_days, slot_starts
@@ -332,8 +335,6 @@ POSITION_DOCUMENT = "hearing_position"
 
 def attach_to_position(application: Application, upload, actor):
     """A document supporting the applicant's position (п.9: to state its position on the preliminary decision)."""
-    from portal.documents import services as documents
-
     if refusal_of(application) is None or application.status != PRELIMINARY_REFUSAL:
         raise WrongStage()
     document = documents.store_upload(application, POSITION_DOCUMENT, upload, actor)
@@ -383,8 +384,6 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
 
 def open_conditions(application: Application) -> list[dict]:
     """The conditions of п.4 the review left not met by a stated fact (unknown or not met), with their texts."""
-    from portal.review.services import review_decision
-
     decision = review_decision(application)
     statuses = (decision.decided.get("conditions") or {}) if decision else {}
     law = law_for(application)
@@ -475,3 +474,21 @@ def _not_held_then(application: Application, held_at: datetime, now: datetime):
 
 def hearing_record(application: Application) -> HearingRecord | None:
     return db.session.scalar(select(HearingRecord).filter_by(application_id=application.id))
+
+
+# --- the outbox's re-check of a hearing reminder ------------------------------------------
+
+def reminder_gone(message, now: datetime) -> str | None:
+    """Why a hearing reminder due now is no longer sent (None: it is); registered with the outbox worker."""
+    slot = db.session.get(HearingSlot, message.context.get("slot_id"))
+    if (slot is None or slot.booked_application_id != message.application_id
+            or slot.starts_at != datetime.fromisoformat(message.context["starts_at"])):
+        return "the hearing is no longer booked at this time"
+    if slot.starts_at <= now:
+        return "the hearing has begun"
+    if db.session.get(Application, message.application_id).status != PRELIMINARY_REFUSAL:
+        return "the case has left the hearing stage"
+    return None
+
+
+worker.register_recheck("hearing.reminder", reminder_gone)

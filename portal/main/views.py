@@ -1,6 +1,8 @@
 """Pages that belong to no procedure."""
 from __future__ import annotations
 
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, g, redirect, render_template, request
 from sqlalchemy import text
 
@@ -42,9 +44,6 @@ def healthz():
 @public
 def readyz():
     """Ready when the database answers and its schema is at the newest migration."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -8,14 +8,14 @@ from flask.cli import AppGroup
 
 from portal.core.clock import run_every, now_utc
 from portal.deadlines.cli import MOMENT
+from portal.notifications.transports import UnknownTransport
+from portal.notifications.worker import retry_failed as requeue
+from portal.notifications.worker import send_due
 
 outbox_cli = AppGroup("outbox", help="E-mail notifications: send what is due.")
 
 
 def _send_due(now) -> None:
-    from portal.notifications.transports import UnknownTransport
-    from portal.notifications.worker import send_due
-
     try:
         click.echo(json.dumps(send_due(now), sort_keys=True))
     except UnknownTransport as exc:
@@ -39,6 +39,4 @@ def run(every: int) -> None:
 @outbox_cli.command("retry-failed")
 def retry_failed() -> None:
     """Queue the messages that ran out of attempts again (after fixing the relay or an address)."""
-    from portal.notifications.worker import retry_failed as requeue
-
     click.echo(json.dumps({"requeued": requeue(now_utc())}))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.core.clock import ALMATY, now_utc
+from portal.deadlines import effects
 from portal.deadlines.models import Deadline
 from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.extensions import db
@@ -176,3 +177,7 @@ def complaint_decided(complaint) -> None:
     notify("complaint.decided", f"complaint.decided:{complaint.id}", applicants_of(application), application,
            **_case(application), **_complaint(complaint), outcome=complaint.outcome, by=complaint.decided_by,
            decision_number=complaint.decision_number)
+
+
+# The sweeper's notices of warnings and missed terms (portal/deadlines/effects.py).
+effects.register_notices(deadlines_escalated)

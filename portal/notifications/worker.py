@@ -9,17 +9,13 @@ a crash in between sends it once more, with the same Message-ID, and never loses
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import select, update
 
-from portal.applications.models import CERTIFICATE_ISSUED, PRELIMINARY_REFUSAL, Application
-from portal.core.clock import ALMATY
-from portal.decisions.models import CERTIFICATE, SIGNED, Decision
 from portal.extensions import db
-from portal.hearings.models import HearingSlot
 from portal.notifications import rendering
 from portal.notifications.models import CANCELLED, FAILED, PENDING, SENT, OutboxMessage
 from portal.notifications.transports import transport_for
@@ -52,32 +48,14 @@ def _claim(now: datetime) -> tuple[OutboxMessage | None, bool]:
 
 # --- re-checks at send time ------------------------------------------------------------------
 
-def _hearing_gone(message: OutboxMessage, now: datetime) -> str | None:
-    slot = db.session.get(HearingSlot, message.context.get("slot_id"))
-    if (slot is None or slot.booked_application_id != message.application_id
-            or slot.starts_at != datetime.fromisoformat(message.context["starts_at"])):
-        return "the hearing is no longer booked at this time"
-    if slot.starts_at <= now:
-        return "the hearing has begun"
-    if db.session.get(Application, message.application_id).status != PRELIMINARY_REFUSAL:
-        return "the case has left the hearing stage"
-    return None
+# A reminder is re-checked when it is due: kind -> check(message, now) giving why it is no longer sent (or None).
+# The domain that knows the state registers its check (a hearing's reminder: hearings; a certificate's: decisions),
+# so the outbox reads no step's tables.
+RECHECK: dict[str, Callable[[OutboxMessage, datetime], str | None]] = {}
 
 
-def _certificate_gone(message: OutboxMessage, now: datetime) -> str | None:
-    decision = db.session.get(Decision, message.context.get("decision_id"))
-    if decision is None or decision.status != SIGNED or decision.application.status != CERTIFICATE_ISSUED:
-        return "the certificate is no longer in force"
-    if decision.valid_until is None or decision.valid_until < now.astimezone(ALMATY).date():
-        return "the certificate has expired"
-    later, holder = aliased(Decision), aliased(Application)
-    replaced = db.session.scalar(select(exists().where(
-        later.application_id == holder.id, holder.bin == decision.application.bin, later.kind == CERTIFICATE,
-        later.status == SIGNED, later.id != decision.id, later.signed_at > decision.signed_at)))
-    return "a later certificate replaced it" if replaced else None
-
-
-RECHECK = {"hearing.reminder": _hearing_gone, "certificate.expiry_reminder": _certificate_gone}
+def register_recheck(kind: str, check: Callable[[OutboxMessage, datetime], str | None]) -> None:
+    RECHECK[kind] = check
 
 
 # --- sending ---------------------------------------------------------------------------------

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_wtf import FlaskForm
 from wtforms import ValidationError
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
-from portal.core.forms import LocalDateField
+from portal.core.forms import LocalDateField, PortalForm
 from portal.core.i18n import lazy_gettext as _l
 
 
@@ -23,7 +22,7 @@ class PeriodDateField(LocalDateField):
         return self.data.strftime("%d.%m.%Y") if self.data else ""
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(PortalForm):
     class Meta:
         csrf = False  # reading only
 

@@ -18,11 +18,12 @@ from portal.complaints.models import Complaint
 from portal.core.clock import now_utc
 from portal.deadlines.models import Deadline
 from portal.decisions.models import SIGNED, Decision
+from portal.decisions.services import PROVIDER
 from portal.extensions import db
 from portal.hearings.models import HearingRecord, PreliminaryRefusal
 from portal.review.models import ReviewDecision
 from rules.calendar import ALMATY
-from rules.quality import RESULT_TERMS, CaseRow, ComplaintRow, QualityReport, Term, quality_report
+from rules.quality import RESULT_TERMS, CaseRow, ComplaintRow, QualityReport, Term, period_end, quality_report
 
 # The one service provider today (Appendix 2 item 1). Every row carries this key, so a second
 # provider is a second key here and nothing in rules/quality.py changes.
@@ -30,8 +31,6 @@ MINISTRY = "ministry"
 
 
 def _provider_names() -> dict[str, dict[str, str]]:
-    from portal.decisions.services import PROVIDER
-
     return {MINISTRY: PROVIDER}
 
 
@@ -48,8 +47,6 @@ def provider_name(key: str) -> str:
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
     """The period as UTC moments: [midnight of date_from, midnight after date_to) in Almaty."""
-    from rules.quality import period_end
-
     start = datetime.combine(date_from, datetime.min.time(), tzinfo=ALMATY)
     return start, period_end(date_to)
 

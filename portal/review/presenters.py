@@ -1,7 +1,6 @@
 """What the case page shows of the review: decisions for everyone, the workbench for staff."""
 from __future__ import annotations
 
-from portal.gateway.services import latest_state_facts
 from portal.law.services import law_for
 from portal.review.services import decisions
 
@@ -16,5 +15,5 @@ def review_context(application, user) -> dict:
                "condition_texts": {c.code: c.text for c in law.conditions},
                "show_overrides": user.is_staff, "workbench": None}
     if user.is_staff:
-        context["workbench"] = {"facts": latest_state_facts(application)}
+        context["workbench"] = {"facts": application.latest_state_facts}  # read with the case (CASE_PAGE)
     return context

@@ -68,6 +68,16 @@ def state_facts(application: Application, documents_unreliable: bool | None = No
 
 # --- completeness (п.7, п.12) ----------------------------------------------------------------
 
+# A re-issuance found incomplete is refused by a decision the authorised person signs (п.12): the final decision's
+# domain, above this one, registers how it is drafted (decisions.services.draft_reissue_incomplete).
+_reissue_incomplete: list = []
+
+
+def register_reissue_incomplete(draft) -> None:
+    """`draft(application, clerk, findings, note)` drafts the refusal of a re-issuance found incomplete."""
+    _reissue_incomplete[:] = [draft]
+
+
 def propose_completeness(application: Application) -> list[dict]:
     attached = [{"code": d.code, "expires_on": d.expires_on} for d in application.documents]
     if application.route == PORTAL:
@@ -118,9 +128,7 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
                               decided=decided, note=note.strip(), clerk_id=clerk.id, decided_at=now)
     db.session.add(decision)
     if findings and application.kind == REISSUE:
-        from portal.decisions.services import draft_reissue_incomplete  # decisions.services imports this module
-
-        draft_reissue_incomplete(application, clerk, findings, note.strip())
+        _reissue_incomplete[0](application, clerk, findings, note.strip())
         return decision
     _meet(application, ("completeness",), now)
     if findings:
@@ -170,18 +178,61 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
     findings = {code: {"status": f["status"], "reason": (f.get("reason") or "").strip()}
                 for code, f in (findings or {}).items() if f.get("status") in ("met", "not_met")}
     reasonings = reasonings or {}
-    errors = {}
     known = {c.code for c in law.conditions}
-    for code, finding in findings.items():
-        if code not in known:
-            errors[f"condition-{code}"] = _l("This condition is not in the Rules.")
-        elif not finding["reason"]:
-            errors[f"condition-{code}-reason"] = _l("Say why you depart from the rules' finding on this condition.")
+    errors = _finding_errors(findings, known)
     proposal = propose_review(application, documents_unreliable, {c: f for c, f in findings.items() if c in known})
     # A finding equal to the rules' own is no departure: nothing to keep.
     findings = {c["code"]: findings[c["code"]] for c in proposal["conditions"] if c.get("overridden")
                 and c["overridden"]["from"] != c["status"]}
     proposed = {g["number"]: g for g in proposal["grounds"]}
+    errors.update(_ground_errors(proposed, verdicts, added, reasonings, law))
+    errors.update(_too_long({"note": (note, MAX_NOTE),
+                             **{f"ground-{n}-reason": (v["reason"], MAX_REASON) for n, v in verdicts.items()},
+                             **{f"add-{n}-reason": (reason, MAX_REASON) for n, reason in added.items()},
+                             **{f"condition-{c}-reason": (f["reason"], MAX_REASON) for c, f in findings.items()},
+                             **{f"ground-{n}-reasoning": (t, MAX_NOTE) for n, r in reasonings.items()
+                                for t in r.values()}}))
+    kept = sorted([n for n in proposed if n in verdicts and verdicts[n]["accept"]] + list(added))
+    if not kept and not errors:
+        errors.update(_no_grounds_errors(proposal))
+    if errors:
+        raise InvalidDecision(errors)
+    now = now_utc()
+    decision = ReviewDecision(
+        application_id=application.id, stage="review", outcome="grounds" if kept else "no_grounds",
+        proposed=_plain(proposal), note=note.strip(), clerk_id=clerk.id, decided_at=now,
+        decided={"grounds": kept, "documents_unreliable": documents_unreliable,
+                 "rejected": {str(n): verdicts[n]["reason"].strip() for n in proposed if not verdicts[n]["accept"]},
+                 "added": {str(n): r.strip() for n, r in added.items()},
+                 "reasoning": _kept_reasoning(kept, proposed, added, reasonings),
+                 "findings": findings,
+                 "conditions": {c["code"]: c["status"] for c in proposal["conditions"]}})
+    db.session.add(decision)
+    _meet(application, ("review", "reissue_review"), now)
+    if not kept:
+        # No grounds, so no preliminary refusal: the hearing's terms (п.10) no longer apply and are not missed.
+        _close(application, ("hearing_notice", "hearing"))
+    application.status = GROUNDS_FOUND if kept else AWAITING_DECISION
+    extra = {"overridden": sorted(findings)} if findings else {}
+    events.record(application, "review.decided", actor=clerk, grounds=kept, **extra)
+    return decision
+
+
+def _finding_errors(findings: dict[str, dict], known: set[str]) -> dict:
+    """The clerk's own findings on conditions: each of a condition of the Rules, each with its reason."""
+    errors = {}
+    for code, finding in findings.items():
+        if code not in known:
+            errors[f"condition-{code}"] = _l("This condition is not in the Rules.")
+        elif not finding["reason"]:
+            errors[f"condition-{code}-reason"] = _l("Say why you depart from the rules' finding on this condition.")
+    return errors
+
+
+def _ground_errors(proposed: dict[int, dict], verdicts: dict[int, dict], added: dict[int, str],
+                   reasonings: dict[int, dict], law) -> dict:
+    """Every proposed ground accepted (with its reasoning) or rejected with a reason; every added one supported."""
+    errors = {}
     for number in proposed:
         verdict = verdicts.get(number)
         if verdict is None:
@@ -198,22 +249,23 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
             errors[f"add-{number}-reason"] = _l("Say which facts support this ground.")
         elif unfinished(reason, law.code):
             errors[f"add-{number}-reason"] = _l("Replace the part in square brackets with the facts.")
-    errors.update(_too_long({"note": (note, MAX_NOTE),
-                             **{f"ground-{n}-reason": (v["reason"], MAX_REASON) for n, v in verdicts.items()},
-                             **{f"add-{n}-reason": (reason, MAX_REASON) for n, reason in added.items()},
-                             **{f"condition-{c}-reason": (f["reason"], MAX_REASON) for c, f in findings.items()},
-                             **{f"ground-{n}-reasoning": (t, MAX_NOTE) for n, r in reasonings.items()
-                                for t in r.values()}}))
-    kept = sorted([n for n in proposed if n in verdicts and verdicts[n]["accept"]] + list(added))
-    if not kept and not errors:
-        # п.4: a certificate needs every condition met by a stated fact; "no grounds" would lead to one.
-        if open_conditions := not_met_by_a_fact(proposal["conditions"]):
-            errors["conditions"] = _l(
-                "No grounds cannot be concluded while conditions of п.4 are not met by a stated fact: %(names)s. "
-                "Obtain the facts (the state systems, the documents), or record your own finding with its reason.",
-                names="; ".join(localized(c["text"]) for c in open_conditions))
-    if errors:
-        raise InvalidDecision(errors)
+    return errors
+
+
+def _no_grounds_errors(proposal: dict) -> dict:
+    """п.4: a certificate needs every condition met by a stated fact; "no grounds" would lead to one."""
+    if open_conditions := not_met_by_a_fact(proposal["conditions"]):
+        return {"conditions": _l(
+            "No grounds cannot be concluded while conditions of п.4 are not met by a stated fact: %(names)s. "
+            "Obtain the facts (the state systems, the documents), or record your own finding with its reason.",
+            names="; ".join(localized(c["text"]) for c in open_conditions))}
+    return {}
+
+
+def _kept_reasoning(kept: list[int], proposed: dict[int, dict], added: dict[int, str],
+                    reasonings: dict[int, dict]) -> dict[str, dict]:
+    """Each kept ground's reasoning by language: an added ground's as the clerk wrote it, a proposed one's as
+    the clerk worded it (or as the rules proposed it)."""
     reasoning = {}
     for n in kept:
         if n in added:
@@ -221,25 +273,7 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
         else:
             texts = {**proposed[n]["reasoning"], **reasonings.get(n, {})}
             reasoning[str(n)] = {lang: text.strip() for lang, text in texts.items()}
-    now = now_utc()
-    decision = ReviewDecision(
-        application_id=application.id, stage="review", outcome="grounds" if kept else "no_grounds",
-        proposed=_plain(proposal), note=note.strip(), clerk_id=clerk.id, decided_at=now,
-        decided={"grounds": kept, "documents_unreliable": documents_unreliable,
-                 "rejected": {str(n): verdicts[n]["reason"].strip() for n in proposed if not verdicts[n]["accept"]},
-                 "added": {str(n): r.strip() for n, r in added.items()},
-                 "reasoning": reasoning,
-                 "findings": findings,
-                 "conditions": {c["code"]: c["status"] for c in proposal["conditions"]}})
-    db.session.add(decision)
-    _meet(application, ("review", "reissue_review"), now)
-    if not kept:
-        # No grounds, so no preliminary refusal: the hearing's terms (п.10) no longer apply and are not missed.
-        _close(application, ("hearing_notice", "hearing"))
-    application.status = GROUNDS_FOUND if kept else AWAITING_DECISION
-    extra = {"overridden": sorted(findings)} if findings else {}
-    events.record(application, "review.decided", actor=clerk, grounds=kept, **extra)
-    return decision
+    return reasoning
 
 
 def review_decision(application: Application) -> ReviewDecision | None:

@@ -13,6 +13,7 @@ from lxml import etree
 from portal.core.clock import ALMATY, now_utc
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.xmltext import xml_text
+from portal.law.services import law_for
 from portal.signatures import schema
 from rules import forms
 
@@ -65,8 +66,6 @@ STATEMENT_LANGS = ("kk", "ru", "en")
 
 
 def _law_code(application) -> str:
-    from portal.law.services import law_for
-
     return law_for(application).code
 
 

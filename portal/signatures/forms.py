@@ -1,10 +1,10 @@
 """The upload of a signed XML document: a file, or its text pasted."""
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import TextAreaField
 
+from portal.core.forms import PortalForm
 from portal.core.i18n import lazy_gettext as _l
 from portal.signatures.messages import sentence
 
@@ -13,7 +13,7 @@ from portal.signatures.messages import sentence
 MAX_BYTES = 256 * 1024
 
 
-class SignedDocumentForm(FlaskForm):
+class SignedDocumentForm(PortalForm):
     """One signed XML document; after validate(), `document` holds its bytes (None when none was given)."""
 
     signed_file = FileField(_l("Signed XML file"))

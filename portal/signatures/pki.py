@@ -299,76 +299,88 @@ def init_pki(directory: str | os.PathLike, organizations: list[dict] | None = No
                       "gost_ca": {"cert": "trust/gost-ca.pem", "crl": "trust/gost-ca.crl",
                                   "key": "ca/gost-ca.key"},
                       "organizations": []}
-
-    def org_set(ca: _Issuer, folder: str, org: dict) -> dict:
-        b, name = org["bin"], org["name"]
-        head = person_name(org["head_iin"], org["head_name"], bin=b, organization=name)
-        sign = {"eku": _legal_eku("sign", "first_head"), "policies": [oids.POLICY_LEGAL_SIGN]}
-        certs = {
-            "sign": ca.write(f"{folder}/sign", head, **sign),
-            "auth": ca.write(f"{folder}/auth", head, eku=_legal_eku("auth", "first_head"),
-                             policies=[oids.POLICY_LEGAL_AUTH], key_usage="auth"),
-            "employee": ca.write(
-                f"{folder}/employee",
-                person_name(org.get("employee_iin", org["head_iin"]),
-                            org.get("employee_name", org["head_name"]), bin=b, organization=name),
-                eku=_legal_eku("sign", "employee"), policies=[oids.POLICY_LEGAL_SIGN]),
-            "expired": ca.write(f"{folder}/expired", head, **sign,
-                                not_before=now - dt.timedelta(days=2 * 365),
-                                not_after=now - dt.timedelta(days=365)),
-            "revoked": ca.write(f"{folder}/revoked", head, **sign,
-                                not_before=now - dt.timedelta(days=30)),
-        }
-        ca.revoked.append((int(certs["revoked"]["serial"], 16), now - dt.timedelta(days=1)))
-        return certs
-
     for org in orgs:
         b = org["bin"]
         manifest["organizations"].append({"bin": b, "name": org["name"], "head_iin": org["head_iin"],
-                                          "certs": org_set(rsa_ca, f"orgs/{b}", org),
-                                          "gost_certs": org_set(gost_ca, f"orgs/{b}/gost", org)})
-
-    def both(rel: str, subject: x509.Name, **kw) -> dict:
-        """The RSA entry as before, with its GOST twin under "gost" (…/gost/<name>)."""
-        folder, name = rel.rsplit("/", 1)
-        return {**rsa_ca.write(rel, subject, **kw),
-                "gost": gost_ca.write(f"{folder}/gost/{name}", subject, **kw)}
-
-    ind = DEMO_INDIVIDUAL
-    manifest["individual"] = {"iin": ind["iin"], **both(
-        "individual/sign", person_name(ind["iin"], ind["name"]),
-        eku=[oids.EKU_SIGN, oids.ROLE_INDIVIDUAL], policies=[oids.POLICY_INDIVIDUAL_SIGN])}
-    prov = DEMO_PROVIDER
-    manifest["provider"] = {"bin": prov["bin"], "name": prov["name"], **both(
-        "provider/sign",
-        person_name(prov["iin"], prov["person"], bin=prov["bin"], organization=prov["name"]),
-        eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
-    auth = DEMO_AUTHORITY
-    manifest["authority"] = {"bin": auth["bin"], "name": auth["name"], **both(
-        "authority/sign",
-        person_name(auth["iin"], auth["person"], bin=auth["bin"], organization=auth["name"]),
-        eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
-
+                                          "certs": _org_set(rsa_ca, f"orgs/{b}", org, now),
+                                          "gost_certs": _org_set(gost_ca, f"orgs/{b}/gost", org, now)})
+    manifest.update(_bodies(rsa_ca, gost_ca))
     if people:
-        manifest["people"] = {}
-        for person in people:
-            username = person["username"]
-            if not username or "/" in username or username.startswith("."):
-                raise ValueError(f"bad username for a folder name: {username!r}")
-            subject = person_name(person["iin"], person["name"], bin=person.get("bin"),
-                                  organization=person.get("organization"))
-            entry = {"iin": person["iin"], "bin": person.get("bin"), "role": person.get("role"),
-                     "rsa": {}, "gost": {}}
-            for kind, profile in _person_kinds(person).items():
-                entry["rsa"][kind] = rsa_ca.write(f"people/{username}/{kind}", subject, **profile)
-                entry["gost"][kind] = gost_ca.write(f"people/{username}/gost/{kind}", subject, **profile)
-            manifest["people"][username] = entry
-
+        manifest["people"] = _people(people, rsa_ca, gost_ca)
     rsa_ca.finish("trust/ca.pem", "trust/ca.crl", "ca/ca.key")
     gost_ca.finish("trust/gost-ca.pem", "trust/gost-ca.crl", "ca/gost-ca.key")
     _write(base / "manifest.json",
            json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
     return manifest
+
+
+def _org_set(ca: _Issuer, folder: str, org: dict, now: dt.datetime) -> dict:
+    """An organisation's certificates from one CA: the head's signing and log-in keys, an employee's, an expired
+    and a revoked one."""
+    b, name = org["bin"], org["name"]
+    head = person_name(org["head_iin"], org["head_name"], bin=b, organization=name)
+    sign = {"eku": _legal_eku("sign", "first_head"), "policies": [oids.POLICY_LEGAL_SIGN]}
+    certs = {
+        "sign": ca.write(f"{folder}/sign", head, **sign),
+        "auth": ca.write(f"{folder}/auth", head, eku=_legal_eku("auth", "first_head"),
+                         policies=[oids.POLICY_LEGAL_AUTH], key_usage="auth"),
+        "employee": ca.write(
+            f"{folder}/employee",
+            person_name(org.get("employee_iin", org["head_iin"]),
+                        org.get("employee_name", org["head_name"]), bin=b, organization=name),
+            eku=_legal_eku("sign", "employee"), policies=[oids.POLICY_LEGAL_SIGN]),
+        "expired": ca.write(f"{folder}/expired", head, **sign,
+                            not_before=now - dt.timedelta(days=2 * 365),
+                            not_after=now - dt.timedelta(days=365)),
+        "revoked": ca.write(f"{folder}/revoked", head, **sign,
+                            not_before=now - dt.timedelta(days=30)),
+    }
+    ca.revoked.append((int(certs["revoked"]["serial"], 16), now - dt.timedelta(days=1)))
+    return certs
+
+
+def _both(rsa_ca: _Issuer, gost_ca: _Issuer, rel: str, subject: x509.Name, **kw) -> dict:
+    """The RSA entry as before, with its GOST twin under "gost" (…/gost/<name>)."""
+    folder, name = rel.rsplit("/", 1)
+    return {**rsa_ca.write(rel, subject, **kw),
+            "gost": gost_ca.write(f"{folder}/gost/{name}", subject, **kw)}
+
+
+def _bodies(rsa_ca: _Issuer, gost_ca: _Issuer) -> dict:
+    """The demo individual's signing key, and the provider's and the authority's signatories'."""
+    ind = DEMO_INDIVIDUAL
+    individual = {"iin": ind["iin"], **_both(
+        rsa_ca, gost_ca, "individual/sign", person_name(ind["iin"], ind["name"]),
+        eku=[oids.EKU_SIGN, oids.ROLE_INDIVIDUAL], policies=[oids.POLICY_INDIVIDUAL_SIGN])}
+    prov = DEMO_PROVIDER
+    provider = {"bin": prov["bin"], "name": prov["name"], **_both(
+        rsa_ca, gost_ca, "provider/sign",
+        person_name(prov["iin"], prov["person"], bin=prov["bin"], organization=prov["name"]),
+        eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
+    auth = DEMO_AUTHORITY
+    authority = {"bin": auth["bin"], "name": auth["name"], **_both(
+        rsa_ca, gost_ca, "authority/sign",
+        person_name(auth["iin"], auth["person"], bin=auth["bin"], organization=auth["name"]),
+        eku=_legal_eku("sign", "signing_right"), policies=[oids.POLICY_LEGAL_SIGN])}
+    return {"individual": individual, "provider": provider, "authority": authority}
+
+
+def _people(people: list[dict], rsa_ca: _Issuer, gost_ca: _Issuer) -> dict:
+    """Each named person's RSA and GOST keys under people/<username>/, by username."""
+    entries = {}
+    for person in people:
+        username = person["username"]
+        if not username or "/" in username or username.startswith("."):
+            raise ValueError(f"bad username for a folder name: {username!r}")
+        subject = person_name(person["iin"], person["name"], bin=person.get("bin"),
+                              organization=person.get("organization"))
+        entry = {"iin": person["iin"], "bin": person.get("bin"), "role": person.get("role"),
+                 "rsa": {}, "gost": {}}
+        for kind, profile in _person_kinds(person).items():
+            entry["rsa"][kind] = rsa_ca.write(f"people/{username}/{kind}", subject, **profile)
+            entry["gost"][kind] = gost_ca.write(f"people/{username}/gost/{kind}", subject, **profile)
+        entries[username] = entry
+    return entries
 
 
 def _write(path: Path, data: bytes, *, private: bool = False) -> None:

@@ -146,3 +146,12 @@ class Failure:
     indication: Indication
     sub_indication: SubIndication
     message_key: str
+
+
+class SignatureRefused(Exception):
+    """A signed document the portal does not accept; key is a messages.SENTENCES key (also services.SignatureRefused:
+    here, beside the report it carries, so the schemas can raise it without importing the services)."""
+
+    def __init__(self, key: str, report: ValidationReport | None = None, **params):
+        super().__init__(key)
+        self.key, self.report, self.params = key, report, params

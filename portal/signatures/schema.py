@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from portal.core.i18n import gettext as _
+from portal.signatures.report import SignatureRefused
 
 SCHEMAS = Path(__file__).with_name("schemas")
 FILES = {
@@ -120,8 +121,6 @@ def validate(kind: str, tree) -> None:
 
 def refuse_unless_valid(kind: str, content, report=None) -> None:
     """validate(), as the refusal the upload field shows (SignatureRefused "document.not_as_schema")."""
-    from portal.signatures.services import SignatureRefused
-
     try:
         validate(kind, content)
     except NotAsSchema as exc:

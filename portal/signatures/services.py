@@ -3,6 +3,7 @@ and the acts an official signs with their own key (the final decision, the autho
 """
 from __future__ import annotations
 
+from copy import deepcopy
 import logging
 import os
 import re
@@ -14,26 +15,20 @@ from lxml import etree
 from sqlalchemy import delete, update
 
 from portal.core.clock import now_utc
+from portal.events import services as events
 from portal.extensions import db
-from portal.signatures import application_xml
+from portal.signatures import application_xml, schema
 from portal.signatures.models import LoginChallenge, Signature
-from portal.signatures.report import Indication, SubIndication, ValidationReport
+from portal.signatures.report import Indication, SignatureRefused, SubIndication, ValidationReport
 from portal.signatures.truststore import TrustStore, TrustStoreError
 from portal.signatures.verify import verify
+from portal.signatures.xmlparse import parse
 
 log = logging.getLogger(__name__)
 
 CHALLENGE_NS = "urn:tyndau:login:1"
 CHALLENGE_ROOT = f"{{{CHALLENGE_NS}}}loginChallenge"
 _NONCE = re.compile(r"^[0-9a-f]{64}$")
-
-
-class SignatureRefused(Exception):
-    """A signed document the portal does not accept; key is a messages.SENTENCES key."""
-
-    def __init__(self, key: str, report: ValidationReport | None = None, **params):
-        super().__init__(key)
-        self.key, self.report, self.params = key, report, params
 
 
 def check(data: bytes, *, purpose: str = "sign", expect_bin: str | None = None) -> ValidationReport:
@@ -69,8 +64,6 @@ def inspect(data: bytes) -> Signature:
 
 def record(application, purpose: str, document: bytes, report: ValidationReport, actor=None) -> Signature:
     """Keep a signed document of a case with its report (the caller commits)."""
-    from portal.events import services as events
-
     signature = Signature.from_report(report, document, purpose, application=application, uploaded_by=actor)
     db.session.add(signature)
     events.record(application, "signature.verified", actor=actor, purpose=purpose, indication=report.indication,
@@ -117,8 +110,6 @@ def challenge_xml(challenge: LoginChallenge) -> bytes:
 
 def consume_challenge(report: ValidationReport, session_nonce: str | None) -> LoginChallenge:
     """Use the challenge a verified log-in document carries, once; SignatureRefused otherwise."""
-    from portal.signatures import schema
-
     root = report.content.getroot() if report.content is not None else None
     if root is not None and root.tag == CHALLENGE_ROOT:
         # Nothing outside the challenge's four fields is signed in (issue 13, item 4).
@@ -196,8 +187,6 @@ def verify_official(data: bytes, official, *, body_bin: str | None, expected: by
 def _canonical(tree) -> bytes:
     """C14N of a document, without the white space between elements (the portal's acts have no mixed content,
     so only NCALayer's or an editor's line breaks could be there)."""
-    from copy import deepcopy
-
     root = deepcopy(tree.getroot() if hasattr(tree, "getroot") else tree)
     for element in root.iter():
         if len(element) and element.text is not None and not element.text.strip():
@@ -209,8 +198,6 @@ def _canonical(tree) -> bytes:
 
 def same_document(content, expected: bytes) -> bool:
     """Whether the signed content (signature stripped) is the document the portal built."""
-    from portal.signatures.xmlparse import parse
-
     return content is not None and _canonical(content) == _canonical(parse(expected))
 
 

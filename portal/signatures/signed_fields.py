@@ -7,18 +7,29 @@ hidden: a field the portal does not know is shown under its XML name, and text f
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
+from babel import Locale, UnknownLocaleError
+from flask_babel import get_locale
 from lxml import etree
 from sqlalchemy import select
 
 from portal.core.i18n import gettext as _
 from portal.core.i18n import lazy_gettext as _l
+from portal.core.i18n import cite, official_date, official_datetime
+from portal.core.labels import has_label, label
+from portal.extensions import db
+from portal.signatures.models import Signature
+from portal.signatures.xmlparse import FormatError, parse, signed_content
 
 APPLICATION = "urn:tyndau:application:1"
 POSITION = "urn:tyndau:position:1"
 COMPLAINT = "urn:tyndau:complaint:1"
 LOGIN = "urn:tyndau:login:1"
+DECISION = "urn:tyndau:decision:1"
+COMPLAINT_DECISION = "urn:tyndau:complaint-decision:1"
 
 # (namespace, "parent/name" or "name" or "@attribute") -> label; the most specific key wins.
 LABELS = {
@@ -74,10 +85,58 @@ LABELS = {
     (LOGIN, "issuedAt"): _l("Issued at"),
     (LOGIN, "expiresAt"): _l("Valid until"),
     (LOGIN, "purpose"): _l("Purpose"),
+    (DECISION, "decision"): _l("Final decision"),
+    (DECISION, "@kind"): _l("Kind"),
+    (DECISION, "@number"): _l("Registration number"),
+    (DECISION, "@issued"): _l("Issued"),
+    (DECISION, "@validUntil"): _l("Valid until"),
+    (DECISION, "@case"): _l("Case number"),
+    (DECISION, "@refusal"): _l("Refusal of further consideration of the application"),
+    (DECISION, "bin"): _l("BIN"),
+    (DECISION, "legal-name"): _l("Full name of the legal entity"),
+    (DECISION, "legal-address"): _l("Legal address"),
+    (DECISION, "pool-name"): _l("Name of the digital mining pool"),
+    (DECISION, "location"): _l("Location of the main hardware-software complex"),
+    (DECISION, "head"): _l("Head of the legal entity"),
+    (DECISION, "replaces"): _l("Number of the certificate to re-issue"),
+    (DECISION, "provider"): _l("Service provider"),
+    (DECISION, "provider/name"): _l("Name"),
+    (DECISION, "@lang"): _l("Language"),
+    (DECISION, "ground"): _l("Ground for refusal"),
+    (DECISION, "ground/@number"): _l("Number"),
+    (DECISION, "ground/@paragraph"): _l("Paragraph of the Rules"),
+    (DECISION, "ground/text"): _l("Text"),
+    (DECISION, "reason"): _l("Reason:"),
+    (DECISION, "reasoning"): _l("Reasoning"),
+    (DECISION, "stands"): _l("Why the ground stands after the hearing:"),
+    (DECISION, "hearing"): _l("Hearing"),
+    (DECISION, "hearing/@waived"): _l("The applicant declined the hearing"),
+    (DECISION, "hearing/@held_at"): _l("Held at"),
+    (DECISION, "hearing/@attended"): _l("The applicant took part"),
+    (DECISION, "hearing/position"): _l("The applicant's position:"),
+    (COMPLAINT_DECISION, "complaintDecision"): _l("Decision on the complaint"),
+    (COMPLAINT_DECISION, "@number"): _l("Registration number"),
+    (COMPLAINT_DECISION, "@complaint"): _l("Complaint"),
+    (COMPLAINT_DECISION, "@case"): _l("Case number"),
+    (COMPLAINT_DECISION, "@decided"): _l("Date"),
+    (COMPLAINT_DECISION, "@outcome"): _l("Outcome"),
+    (COMPLAINT_DECISION, "applicant"): _l("Applicant"),
+    (COMPLAINT_DECISION, "applicant/@bin"): _l("BIN"),
+    (COMPLAINT_DECISION, "demands"): _l("What you ask for"),
+    (COMPLAINT_DECISION, "reasons"): _l("Reasons"),
+    (COMPLAINT_DECISION, "remedy"): _l("What the provider must do"),
+    (COMPLAINT_DECISION, "remedy/@due"): _l("Date"),
+    (COMPLAINT_DECISION, "court"): _l("Recourse to court"),
+    (COMPLAINT_DECISION, "text"): _l("Text"),
+    (COMPLAINT_DECISION, "@lang"): _l("Language"),
 }
-# Fields holding true/false: shown as yes/no (the exact value stays in the signed XML).
-FLAGS = {(APPLICATION, name) for name in ("support24x7", "stateServiceIntegration", "secretsProtectedByLaw",
-                                          "personalData")}
+# Values that are codes of the portal, read by their labels (portal/core/labels.py): (namespace, key) -> kind.
+NAMED_VALUES = {(APPLICATION, "@kind"): "application_kind", (DECISION, "@kind"): "decision_kind",
+                (COMPLAINT, "addressee"): "addressee", (COMPLAINT_DECISION, "@outcome"): "complaint_outcome"}
+CITATIONS = {(DECISION, "@paragraph")}  # citations of the Rules, written in the reader's language
+LANGUAGE_KEYS = {"@lang", "language"}
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
 
 
 @dataclass
@@ -86,9 +145,12 @@ class Field:
 
     name: str  # the XML name as written (namespace shown when it is not the document's)
     label: object  # a lazy translated label, or None for a name the portal does not know
-    attributes: list = field(default_factory=list)  # [(label or None, name, value)]
+    attributes: list = field(default_factory=list)  # [(label or None, name, value as signed, value as read)]
     items: list = field(default_factory=list)  # Field or str (text), in document order
     leaf: bool = True  # no child elements: items hold at most its text
+    shown: str = ""  # a leaf's text as people read it (items[0] is the text as signed)
+    lang: str | None = None  # the language the element says it is written in (its lang attribute)
+    lang_name: str = ""  # that language's name in the reader's language
 
 
 def _name(qname: etree.QName, namespace: str | None) -> str:
@@ -103,10 +165,29 @@ def _label(namespace: str | None, parent: str | None, key: str):
     return LABELS.get((namespace, key))
 
 
-def _value(namespace, qname: etree.QName, text: str) -> str:
-    if (qname.namespace, qname.localname) in FLAGS and text in ("true", "false"):
-        return _("yes") if text == "true" else _("no")
-    return text
+def readable(namespace: str | None, key: str, value: str) -> str:
+    """A signed value as people read it: a code by its name, dates dd.MM.yyyy, true/false as yes/no, a language
+    code as the language's name; anything else as signed. The page keeps the exact value beside it."""
+    if (namespace, key) in CITATIONS:
+        return cite(value)
+    kind = NAMED_VALUES.get((namespace, key))
+    if kind and has_label(value, kind):
+        return str(label(value, kind))
+    if ISO_DATETIME.fullmatch(value):
+        try:
+            return official_datetime(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        except ValueError:
+            return value
+    if ISO_DATE.fullmatch(value):
+        return official_date(value)
+    if value in ("true", "false"):
+        return _("yes") if value == "true" else _("no")
+    if key in LANGUAGE_KEYS:
+        try:
+            return Locale.parse(value).get_display_name(str(get_locale() or "kk")) or value
+        except (ValueError, UnknownLocaleError):
+            return value
+    return value
 
 
 def _field(element, namespace: str | None, parent: str | None) -> Field:
@@ -116,12 +197,17 @@ def _field(element, namespace: str | None, parent: str | None) -> Field:
                  label=_label(namespace, parent, qname.localname) if known else None)
     for attribute, value in element.attrib.items():
         aq = etree.QName(attribute)
-        label = _label(namespace, None, f"@{aq.localname}") if aq.namespace is None else None
-        node.attributes.append((label, _name(aq, None), value))
+        known_attribute = known and aq.namespace is None
+        name = f"@{aq.localname}"
+        node.attributes.append((_label(namespace, qname.localname, name) if known_attribute else None,
+                                _name(aq, None), value, readable(namespace if known_attribute else None, name, value)))
+        if name == "@lang" and aq.namespace is None:
+            node.lang, node.lang_name = value, readable(None, name, value)
     children = [child for child in element if isinstance(child.tag, str)]
     node.leaf = not children
     if node.leaf:
-        node.items.append(_value(namespace, qname, element.text or ""))
+        node.items.append(element.text or "")
+        node.shown = readable(namespace if known else None, qname.localname, element.text or "")
         return node
     if element.text and element.text.strip():
         node.items.append(element.text)
@@ -134,8 +220,6 @@ def _field(element, namespace: str | None, parent: str | None) -> Field:
 
 def fields(document: bytes) -> Field | None:
     """Every field of a stored signed document, from its signed content; None if it cannot be read."""
-    from portal.signatures.xmlparse import FormatError, parse, signed_content
-
     try:
         root = signed_content(parse(document)).getroot()
     except FormatError:
@@ -145,9 +229,6 @@ def fields(document: bytes) -> Field | None:
 
 def of_case(application) -> dict[int, Field | None]:
     """The signed fields of each signature of a case, by signature id: one query for all the documents."""
-    from portal.extensions import db
-    from portal.signatures.models import Signature
-
     rows = db.session.execute(select(Signature.id, Signature.document)
                               .where(Signature.application_id == application.id)).all()
     return {signature_id: fields(document) for signature_id, document in rows}
@@ -161,12 +242,12 @@ def as_text(node: Field | None, depth: int = 0) -> str:
     title = f"{node.label} [{node.name}]" if node.label is not None else f"[{node.name}]"
     lines = []
     if node.leaf:
-        lines.append(f"{pad}{title}: {_indent(node.items[0] if node.items else '', pad)}")
+        lines.append(f"{pad}{title}: {_indent(_both(node.shown, node.items[0] if node.items else ''), pad)}")
     else:
         lines.append(f"{pad}{title}")
-    for label, name, value in node.attributes:
-        attribute = f"{label} [@{name}]" if label is not None else f"[@{name}]"
-        lines.append(f"{pad}  {attribute}: {_indent(value, pad + '  ')}")
+    for name_label, name, value, shown in node.attributes:
+        attribute = f"{name_label} [@{name}]" if name_label is not None else f"[@{name}]"
+        lines.append(f"{pad}  {attribute}: {_indent(_both(shown, value), pad + '  ')}")
     if not node.leaf:
         for item in node.items:
             if isinstance(item, Field):
@@ -174,6 +255,10 @@ def as_text(node: Field | None, depth: int = 0) -> str:
             else:
                 lines.append(f"{pad}  ({_('text outside the fields')}): {_indent(item, pad + '  ')}")
     return "\n".join(lines) + "\n"
+
+
+def _both(shown: str, signed: str) -> str:
+    return signed if shown == signed else f"{shown} ({_('as signed')}: {signed})"
 
 
 def _indent(text: str, pad: str) -> str:

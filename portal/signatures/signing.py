@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import xmlsec
 from cryptography import x509
@@ -17,8 +18,6 @@ from .xmldsig import reference_octets
 
 def read_key_pair(key_file: str | None, cert_file: str | None) -> tuple[bytes, bytes] | None:
     """The PEM key and certificate of a configured signer; None when either file is not there."""
-    import os
-
     if not key_file or not cert_file or not os.path.exists(key_file) or not os.path.exists(cert_file):
         return None
     with open(key_file, "rb") as key, open(cert_file, "rb") as cert:

@@ -201,3 +201,33 @@ def _axe_source():
 @pytest.fixture
 def axe(_axe_source):
     return Axe(_axe_source)
+
+
+# --- the cases the page checks visit (test_phone_pages, test_accessibility) ---------------------
+
+@pytest.fixture
+def cases(app) -> dict:
+    """The signed case, the late case with its complaint, the draft; ids and numbers."""
+    from portal.applications.models import Application
+    from portal.complaints.models import Complaint
+    from portal.deadlines.models import Deadline
+    from portal.extensions import db
+    from tests.browser.helpers import demo_case_id, to_signed_certificate
+    from tests.conftest import Auth
+    from tests.portal.factories import file, late_case
+
+    signed = demo_case_id(app)
+    number = to_signed_certificate(app, signed)
+    late = late_case(app, days=30)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    Auth(client).login("applicant")
+    assert file(client, late).status_code == 302
+    with app.app_context():
+        draft = db.session.scalar(db.select(Application.id).filter_by(status="draft"))
+        complaint = db.session.scalar(db.select(Complaint.id).filter_by(application_id=late))
+        service = db.session.scalar(db.select(Deadline.id).filter_by(application_id=late, code="service",
+                                                                     complaint_id=None))
+    assert complaint is not None
+    return {"signed": signed, "certificate": number, "late": late, "draft": draft, "complaint": complaint,
+            "service": service}

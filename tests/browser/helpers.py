@@ -235,3 +235,28 @@ def assert_on_screen(page: Page, locator, width: int = PHONE["width"]) -> None:
     box = locator.bounding_box()
     assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, \
         f"{page.url}: {locator} is outside the {width}px screen: {box}"
+
+
+def pages_of(role: str, c: dict) -> list[str]:
+    """The pages `role` uses, on the cases of the `cases` fixture (tests/browser/conftest.py)."""
+    late, signed = c["late"], c["signed"]
+    common = ["/register", f"/register?q={c['certificate']}"]
+    return {
+        "public": ["/", "/login", "/register", "/register?q=Астана", "/verify", "/verify/number",
+                   f"/verify/number?number={c['certificate']}"],
+        "applicant": ["/cabinet", f"/applications/{late}", f"/applications/{signed}",
+                      f"/applications/{signed}/decision",
+                      f"/applications/{late}/deadlines/{c['service']}/days", f"/applications/{c['draft']}/edit",
+                      f"/applications/{c['draft']}/documents", f"/applications/{c['draft']}/submit",
+                      f"/applications/{signed}/complaints/new", f"/complaints/{c['complaint']}", *common],
+        "clerk": ["/staff/cases", "/staff/cases?deadline=missed", f"/applications/{late}", f"/applications/{signed}",
+                  f"/staff/cases/{late}/completeness", "/staff/paper", "/staff/deadlines",
+                  f"/complaints/{c['complaint']}", *common],
+        "signatory": ["/staff/decisions", "/staff/cases", f"/applications/{signed}",
+                      f"/applications/{signed}/decision"],
+        "supervisor": ["/staff/complaints", "/staff/deadlines", "/authority/quality", "/staff/cases",
+                       f"/complaints/{c['complaint']}", f"/applications/{late}"],
+        "authority": ["/authority/complaints", "/authority/quality", "/staff/deadlines", "/staff/cases",
+                      f"/authority/cases/{late}", f"/applications/{late}"],
+        "admin": ["/admin/calendar/"],
+    }[role]

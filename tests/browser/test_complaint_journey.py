@@ -19,7 +19,7 @@ from datetime import datetime, time, timedelta
 from playwright.sync_api import expect
 
 from tests.browser.helpers import expect_language, log_in, log_out, sign_with_ncalayer, t
-from tests.portal.test_complaints import late_case
+from tests.portal.factories import late_case
 
 
 def _late_case(app) -> tuple[int, str]:

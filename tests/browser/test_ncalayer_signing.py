@@ -56,7 +56,7 @@ def closed_port() -> int:
 def draft_application(app) -> int:
     """A draft of the demo applicant with Appendix 1 filled in (the documents left out: confirmed on the page)."""
     from tests.conftest import post_form
-    from tests.portal.test_applications_intake import form_data, new_application
+    from tests.portal.factories import form_data, new_application
 
     client = app.test_client()
     post_form(client, "/login", {"username": "applicant", "password": "demo-applicant"})
@@ -185,7 +185,7 @@ def test_position_signed_through_ncalayer_in_kazakh(page, app, ncalayer, live_se
 
 
 def test_complaint_signed_through_ncalayer_in_russian(page, app, ncalayer, live_server):
-    from tests.portal.test_complaints import late_case
+    from tests.portal.factories import late_case
 
     lang = "ru"
     case_id = late_case(app)
@@ -251,7 +251,7 @@ def test_without_javascript_the_upload_fallback_stays_and_no_button_shows(js_dis
 
 @pytest.mark.parametrize("lang", ["kk"])
 def test_the_complaint_with_errors_is_shown_by_the_portal_and_nothing_is_lost(page, app, ncalayer, live_server, lang):
-    from tests.portal.test_complaints import late_case
+    from tests.portal.factories import late_case
 
     case_id = late_case(app)
     ncalayer.pick("applicant")

@@ -68,7 +68,7 @@ def complaint_at_authority(app) -> tuple[int, str]:
     from portal.applications.models import Application
     from portal.complaints import services as complaints
     from portal.extensions import db
-    from tests.portal.test_complaints import late_case
+    from tests.portal.factories import late_case
 
     case_id = late_case(app)
     with app.app_context(), app.test_request_context():

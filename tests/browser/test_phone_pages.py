@@ -14,64 +14,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import PHONE, assert_complete_page, demo_case_id, log_in, t, to_signed_certificate
+from tests.browser.helpers import PHONE, assert_complete_page, demo_case_id, log_in, pages_of, t
 
 SLACK = 1  # a sub-pixel rounding of the layout, never a real overflow
 
 
 def phone(new_page) -> Page:
     return new_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-
-
-@pytest.fixture
-def cases(app) -> dict:
-    """The signed case, the late case with its complaint, the draft; ids and numbers."""
-    from portal.applications.models import Application
-    from portal.complaints.models import Complaint
-    from portal.deadlines.models import Deadline
-    from portal.extensions import db
-    from tests.conftest import Auth
-    from tests.portal.test_complaints import file, late_case
-
-    signed = demo_case_id(app)
-    number = to_signed_certificate(app, signed)
-    late = late_case(app, days=30)
-    client = app.test_client()
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    Auth(client).login("applicant")
-    assert file(client, late).status_code == 302
-    with app.app_context():
-        draft = db.session.scalar(db.select(Application.id).filter_by(status="draft"))
-        complaint = db.session.scalar(db.select(Complaint.id).filter_by(application_id=late))
-        service = db.session.scalar(db.select(Deadline.id).filter_by(application_id=late, code="service",
-                                                                     complaint_id=None))
-    assert complaint is not None
-    return {"signed": signed, "certificate": number, "late": late, "draft": draft, "complaint": complaint,
-            "service": service}
-
-
-def pages_of(role: str, c: dict) -> list[str]:
-    late, signed = c["late"], c["signed"]
-    common = ["/register", f"/register?q={c['certificate']}"]
-    return {
-        "public": ["/", "/login", "/register", "/register?q=Астана", "/verify", "/verify/number",
-                   f"/verify/number?number={c['certificate']}"],
-        "applicant": ["/cabinet", f"/applications/{late}", f"/applications/{signed}",
-                      f"/applications/{signed}/decision",
-                      f"/applications/{late}/deadlines/{c['service']}/days", f"/applications/{c['draft']}/edit",
-                      f"/applications/{c['draft']}/documents", f"/applications/{c['draft']}/submit",
-                      f"/applications/{signed}/complaints/new", f"/complaints/{c['complaint']}", *common],
-        "clerk": ["/staff/cases", "/staff/cases?deadline=missed", f"/applications/{late}", f"/applications/{signed}",
-                  f"/staff/cases/{late}/completeness", "/staff/paper", "/staff/deadlines",
-                  f"/complaints/{c['complaint']}", *common],
-        "signatory": ["/staff/decisions", "/staff/cases", f"/applications/{signed}",
-                      f"/applications/{signed}/decision"],
-        "supervisor": ["/staff/complaints", "/staff/deadlines", "/authority/quality", "/staff/cases",
-                       f"/complaints/{c['complaint']}", f"/applications/{late}"],
-        "authority": ["/authority/complaints", "/authority/quality", "/staff/deadlines", "/staff/cases",
-                      f"/authority/cases/{late}", f"/applications/{late}"],
-        "admin": ["/admin/calendar/"],
-    }[role]
 
 
 def overflow(page: Page) -> str | None:

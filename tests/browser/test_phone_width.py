@@ -115,7 +115,7 @@ def test_the_hearing_and_the_decision_fit_a_phone(new_page, app, ncalayer):
     check(page, f"/applications/{case_id}/hearing", lang, "Reschedule")  # booked into the time the notice named
     log_out(page, lang)
 
-    from tests.portal.test_hearings import hearing_window_over
+    from tests.portal.factories import hearing_window_over
 
     hearing_window_over(app, case_id)  # nothing booked: recorded once the window is over
     lang = "ru"

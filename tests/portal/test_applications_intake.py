@@ -1,8 +1,6 @@
 """The applicant's intake through the real forms: draft, documents, submission, the cabinet."""
 from __future__ import annotations
 
-import io
-import re
 from datetime import datetime, timezone
 
 import pytest
@@ -10,47 +8,7 @@ import pytest
 from portal.applications.models import Application
 from portal.extensions import db
 from tests.conftest import csrf_token, post_form
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-VALID_BIN = "210640005550"
-
-
-def new_application(client, kind="accreditation") -> int:
-    response = post_form(client, "/applications/new", {"kind": kind}, page="/cabinet")
-    assert response.status_code == 302
-    return int(re.search(r"/applications/(\d+)/edit", response.headers["Location"]).group(1))
-
-
-def form_data(**overrides) -> dict:
-    data = {
-        "kind": "accreditation", "legal_name": 'ТОО "Altyn Hash Pool"', "bin": VALID_BIN,
-        "legal_address": "Астана", "pool_name": "Altyn Hash",
-        "main-settlement": "Астана", "main-address": "ул. Сығанақ, 10",
-        "main-provider_1": "Kazakhtelecom", "main-provider_2": "Transtelecom",
-        "backups-0-settlement": "Караганда", "backups-0-address": "ул. Ерубаева, 1",
-        "backups-0-provider_1": "Kazakhtelecom", "backups-0-provider_2": "Beeline",
-        "support_24_7": "y", "ui_languages": ["kk", "ru", "en"], "security_act_number": "ИБ-1",
-        "security_act_date": "01.10.2026", "state_service_integration": "y",
-        "consent_secrets": "y", "consent_personal_data": "y",
-    }
-    data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def upload(client, application_id, code, content, name, headers=None):
-    path = f"/applications/{application_id}/documents"
-    return client.post(path, data={"csrf_token": csrf_token(client, path), "code": code,
-                                   "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data", headers=headers or {})
-
-
-def required_codes(app, application_id) -> list[str]:
-    from portal.applications.services import checklist
-
-    with app.test_request_context():
-        application = db.session.get(Application, application_id)
-        return [item["code"] for item in checklist(application) if item["missing"]]
+from tests.portal.factories import PDF, PNG, VALID_BIN, form_data, new_application, required_codes, upload
 
 
 def test_an_applicant_files_an_accreditation_application_end_to_end(app, client, auth):

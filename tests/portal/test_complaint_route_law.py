@@ -21,8 +21,8 @@ from portal.deadlines.models import DeadlineEffect
 from portal.events.models import Event
 from portal.extensions import db
 from tests.conftest import csrf_token, post_form
+from tests.portal.factories import complaint_of, file, late_case, sweep
 from tests.portal.officials import decide_as_authority
-from tests.portal.test_complaints import complaint_of, file, late_case, sweep
 
 REMEDY = "Рассмотреть заявление повторно без основания 2."
 
@@ -209,7 +209,7 @@ def test_a_partly_satisfied_decision_with_an_order_opens_the_term_too_and_a_refu
     assert order_row(app, other["id"]) is None
 
 
-def test_the_sweeper_escalates_an_order_not_carried_out(app, client, auth, monkeypatch):
+def test_the_sweeper_escalates_an_order_not_carried_out(app, client, auth, clock):
     _case_id, complaint, _day = ordered(app, client, auth)
     row = order_row(app, complaint["id"])
     sweep(app, row["next_check_at"])
@@ -220,8 +220,8 @@ def test_the_sweeper_escalates_an_order_not_carried_out(app, client, auth, monke
         assert {"warn", "mark_missed", "flag_overdue"} <= kinds
         assert db.session.get(Complaint, complaint["id"]).overdue_since is not None
     assert order_row(app, complaint["id"])["state"] == "missed"
+    clock.set(after)
     auth.login("supervisor")
-    monkeypatch.setattr("portal.complaints.views.now_utc", lambda: after)
     overdue = client.get("/staff/complaints?state=overdue").get_data(as_text=True)
     assert complaint["number"] in overdue and "1 overdue" in overdue
 

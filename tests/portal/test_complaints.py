@@ -10,8 +10,6 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from portal.accounts.models import User
-from portal.applications import services as applications
 from portal.calendar.services import current_calendar
 from portal.complaints.models import Complaint
 from portal.core.clock import ALMATY, now_utc
@@ -21,59 +19,11 @@ from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.signatures import services as signatures
 from tests.conftest import csrf_token, post_form
+from tests.portal.eds import OTHER_BIN
+from tests.portal.factories import (case_with_grounds, complaint_of, file, filed, forwarded_complaint, late_case,
+                                    sweep)
 from tests.portal.officials import authority_document, decide_as_authority, person, post_authority_decision
-from tests.portal.test_hearings import case_with_grounds
-from tests.portal.test_signatures_portal import OTHER_BIN, sign  # noqa: F401  (fixture)
-
-
-def late_case(app, username: str = "applicant", days: int = 30) -> int:
-    """A case received `days` ago on which nobody acted: its completeness and review terms have run out."""
-    with app.app_context():
-        owner = db.session.scalar(db.select(User).filter_by(username=username))
-        case = applications.start_draft(owner, "accreditation", owner.organization)
-        applications.save_draft(case, {"legal_name": owner.organization.name, "bin": owner.organization.bin,
-                                       "main": {"settlement": "Астана", "address": "a"}}, owner)
-        db.session.flush()
-        applications.submit(case, owner, received_at=now_utc() - timedelta(days=days))
-        db.session.commit()
-        return case.id
-
-
-def file(client, case_id: int, subject: str = "case", addressee: str = "provider", **extra):
-    page = client.get(f"/applications/{case_id}/complaints/new").get_data(as_text=True)
-    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
-    data = {"submission_key": key, "subject": subject, "addressee": addressee,
-            "demands": "Выдать свидетельство", "arguments": "Основание 2 не применимо: акт испытаний приложен.",
-            **extra}
-    return post_form(client, f"/applications/{case_id}/complaints/new", data,
-                     page=f"/applications/{case_id}/complaints/new")
-
-
-def complaint_of(app, case_id: int) -> dict:
-    with app.app_context():
-        complaint = db.session.scalar(db.select(Complaint).filter_by(application_id=case_id)
-                                      .order_by(Complaint.id.desc()))
-        return {"id": complaint.id, "number": complaint.number, "status": complaint.status,
-                "outcome": complaint.outcome, "version": complaint.version,
-                "terms": {d.code: (d.state, d.due_date, d.due_at) for d in complaint.deadlines},
-                "registered_on": complaint.registered_on, "subject": complaint.subject_ref,
-                "kind": complaint.subject_kind, "automatic": complaint.forwarded_automatically}
-
-
-def filed(app, client, auth) -> tuple[int, dict]:
-    """A case with grounds found and a complaint of its applicant to the provider; nobody signed in after."""
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("applicant")
-    file(client, case_id)
-    auth.logout()
-    return case_id, complaint_of(app, case_id)
-
-
-def sweep(app, now):
-    from portal.deadlines.sweeper import sweep as run
-
-    with app.app_context():
-        return run(now)
+from tests.support.html import field_value
 
 
 # --- filing ----------------------------------------------------------------------------------
@@ -116,7 +66,7 @@ def test_the_same_form_sent_twice_files_one_complaint(app, client, auth):
     case_id = case_with_grounds(app, "applicant")
     auth.login("applicant")
     page = client.get(f"/applications/{case_id}/complaints/new").get_data(as_text=True)
-    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', page).group(1)
+    key = field_value(page, "submission_key")
     data = {"submission_key": key, "subject": "case", "addressee": "authority", "demands": "a", "arguments": "b",
             "csrf_token": csrf_token(client, f"/applications/{case_id}/complaints/new")}
     first = client.post(f"/applications/{case_id}/complaints/new", data=data)
@@ -148,7 +98,7 @@ def test_a_complaint_about_inaction_starts_from_the_missed_deadline_with_the_fac
     form = client.get(link.group(1)).get_data(as_text=True)
     assert re.search(rf'value="deadline:{link.group(2)}"\s+checked', form)
     assert "has not been taken" in form  # the facts, filled in
-    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', form).group(1)
+    key = field_value(form, "submission_key")
     arguments = re.search(r'<textarea[^>]*name="arguments"[^>]*>\s*([^<]*)</textarea>', form).group(1)
     response = post_form(client, f"/applications/{case_id}/complaints/new",
                          {"submission_key": key, "subject": f"deadline:{link.group(2)}", "addressee": "provider",
@@ -192,10 +142,10 @@ def test_a_favourable_act_within_three_working_days_closes_the_complaint_as_sati
     assert complaint_of(app, case_id)["status"] == "decided"
 
 
-def test_after_three_working_days_a_favourable_act_no_longer_keeps_the_complaint(app, client, auth, monkeypatch):
+def test_after_three_working_days_a_favourable_act_no_longer_keeps_the_complaint(app, client, auth, clock):
     case_id, complaint = filed(app, client, auth)
     late = complaint["terms"]["complaint_forward"][2] + timedelta(minutes=1)
-    monkeypatch.setattr("portal.complaints.services.now_utc", lambda: late)
+    clock.set(late)
     auth.login("supervisor")
     response = post_form(client, f"/complaints/{complaint['id']}/favourable-act",
                          {"version": complaint["version"], "act": "Приказ", "fully_satisfies": "y"},
@@ -267,14 +217,6 @@ def test_only_the_supervisor_acts_for_the_provider_and_only_the_authority_decide
 
 # --- the authority (п.19, п.20) --------------------------------------------------------------
 
-def forwarded_complaint(app, client, auth) -> tuple[int, dict]:
-    case_id, complaint = filed(app, client, auth)
-    auth.login("supervisor")
-    assert post_form(client, f"/complaints/{complaint['id']}/forward", {"version": complaint["version"]},
-                     page=f"/complaints/{complaint['id']}").status_code == 302
-    auth.logout()
-    return case_id, complaint_of(app, case_id)
-
 
 def test_the_authority_decides_with_a_remedy_signs_and_the_applicant_is_told_of_the_court(app, client, auth):
     case_id, complaint = forwarded_complaint(app, client, auth)
@@ -327,13 +269,14 @@ def test_a_complaint_left_without_consideration_needs_its_reason(app, client, au
             "reasons": "Подана неуполномоченным лицом."}).status_code == 302
 
 
-def test_the_authority_queue_counts_what_is_overdue(app, client, auth, monkeypatch):
+def test_the_authority_queue_counts_what_is_overdue(app, client, auth, clock):
     _case_id, complaint = forwarded_complaint(app, client, auth)
     auth.login("authority")
     page = client.get("/authority/complaints").get_data(as_text=True)
     assert complaint["number"] in page and "0 overdue" in page
     late = complaint["terms"]["complaint_authority"][2] + timedelta(hours=1)
-    monkeypatch.setattr("portal.complaints.views.now_utc", lambda: late)
+    clock.set(late)
+    auth.login("authority")  # the session of before the jump has expired
     overdue = client.get("/authority/complaints?state=overdue").get_data(as_text=True)
     assert complaint["number"] in overdue and "1 overdue" in overdue
     partial = client.get("/authority/complaints?state=decided", headers={"HX-Request": "true"})
@@ -366,7 +309,7 @@ def test_the_administrative_case_and_its_archive_with_a_manifest(app, client, au
 
 # --- a complaint as a signed XML document (issue 4) ------------------------------------------
 
-def test_a_complaint_can_be_filed_as_a_signed_document_read_from_what_was_signed(app, client, auth, sign):  # noqa: F811
+def test_a_complaint_can_be_filed_as_a_signed_document_read_from_what_was_signed(app, client, auth, sign):
     case_id = case_with_grounds(app, "applicant")
     auth.login("applicant")
     new = f"/applications/{case_id}/complaints/new"

@@ -28,10 +28,10 @@ from portal.hearings.models import PreliminaryRefusal
 from portal.signatures import application_xml
 from portal.signatures import services as signatures
 from tests.conftest import post_form
+from tests.portal.factories import (case_with_grounds, case_without_grounds, complaint_of, draft_and_sign,
+                                    forwarded_complaint, hearing_window_over, notified_case, send_notice)
 from tests.portal.officials import decide_as_authority, sign_decision_in_page
-from tests.portal.test_complaints import complaint_of, forwarded_complaint
-from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, notified_case, send_notice
+from tests.support.html import field_value
 
 # Typed with a vertical tab, a SOH, a NUL, U+FFFF; kept: tab, line ends, a C1 control (valid XML), Kazakh, an emoji.
 TYPED = "Сығанақ\x0b 10\x01\x00\uffff\t«Жол»\r\n\x85😀"
@@ -190,7 +190,7 @@ def test_a_refusal_citing_a_reason_stored_with_control_characters_is_signed(app,
         hearings.record_hearing(case, clerk, {"outcome": "refusal_upheld", "held_at": now_utc()}, None)
         db.session.commit()
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
                      page=f"/applications/{case_id}").status_code == 302
     auth.logout()
@@ -261,7 +261,7 @@ def test_the_signed_application_is_compared_with_the_draft_cleaned_the_same_way(
 def test_the_review_notes_typed_without_a_form_lose_them_too(app, client, auth):
     """The completeness and review steps read their texts straight from the request: cleaned the same way."""
     from portal.review.models import ReviewDecision
-    from tests.portal.test_review import case_state, complete, registered_case
+    from tests.portal.factories import case_state, complete, registered_case
 
     case_id = registered_case(app)
     auth.login("clerk")

@@ -7,15 +7,14 @@ the header htmx uses. Every answer must be 400, and the database and the uploads
 """
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-from sqlalchemy import text
 
 from portal.applications.models import Application
 from portal.extensions import db
-from tests.conftest import KEEP, Auth, csrf_token
+from tests.conftest import Auth, csrf_token
+from tests.portal.support import snapshot
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 # Values for the URL's variables; a new variable must be added here (the test says so).
@@ -56,20 +55,6 @@ def _url(rule, case_ids: dict[str, int], role: str | None) -> str:
     return path
 
 
-def _snapshot(app) -> dict:
-    """Every row of every table (but the law's data), and every file under the uploads folder."""
-    with app.app_context():
-        rows = {}
-        for table in db.metadata.sorted_tables:
-            if table.name in KEEP:
-                continue
-            result = db.session.execute(text(f"SELECT * FROM {table.name}"))
-            rows[table.name] = sorted(repr(tuple(row)) for row in result)
-        db.session.remove()
-    files = sorted(os.path.join(d, f) for d, _, names in os.walk(app.config["UPLOADS_DIR"]) for f in names)
-    return {"rows": rows, "files": files}
-
-
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app):
     with app.app_context():
         case_ids = {"draft": db.session.scalar(db.select(Application.id).filter_by(status="draft")),
@@ -87,7 +72,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app):
     stranger = app.test_client()
     foreign_token = csrf_token(stranger, "/login")  # valid, but for another session
 
-    before = _snapshot(app)
+    before = snapshot(app)
     accepted = []
     for method, rule in routes:
         role = _role_for(app.view_functions[rule.endpoint])
@@ -105,7 +90,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app):
             elif "The request could not be understood" not in response.get_data(as_text=True):
                 accepted.append((method, rule.rule, role, name, "not the portal's 400 page"))
     assert accepted == []
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
 
     # Nobody was signed out by a forged /logout either.
     for role, client in clients.items():

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import lxml.html
 import pytest
@@ -15,9 +14,10 @@ from portal.events.models import Event
 from portal.extensions import db
 from portal.review.services import WrongStage
 from tests.conftest import post_form
+from tests.portal.factories import (case_with_grounds, case_without_grounds, hearing_window_over,
+                                    record_upheld_hearing, send_notice)
 from tests.portal.officials import sign_decision, sign_decision_in_page
-from tests.portal.test_decisions import case_without_grounds
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, record_upheld_hearing, send_notice
+from tests.support.html import field_value
 
 PENDING = "[from the signatory's EDS certificate, on signing]"
 COMMENT = "The pool's address differs from the security test act <b>; check it."
@@ -31,7 +31,7 @@ def drafted(client, auth, case_id: int) -> int:
     """The clerk drafts the final decision through the workbench; its id."""
     auth.login("clerk")
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
                      page=f"/applications/{case_id}").status_code == 302
     auth.logout()

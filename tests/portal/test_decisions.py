@@ -7,47 +7,11 @@ import re
 from portal.applications.models import Application
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.gateway.services import fetch_state_facts
-from portal.review import services as review
 from tests.conftest import post_form
-from tests.portal.officials import person, post_signed_decision, sign_decision_in_page
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, record_upheld_hearing, send_notice
-
-# Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
-OVERRIDE = "The originals were checked at the chancellery."
-
-
-def case_without_grounds(app) -> int:
-    with app.app_context():
-        case = db.session.scalar(db.select(Application).filter_by(status="registered"))
-        clerk = db.session.scalar(db.select(Application.created_by).limit(1))  # any user object for the record
-        from portal.accounts.models import User
-
-        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
-        fetch_state_facts(case, clerk)
-        review.decide_review(case, clerk, {}, {}, "", None, None)
-        db.session.commit()
-        assert case.status == "awaiting_decision"
-        return case.id
-
-
-def draft_and_sign(client, auth, case_id):
-    auth.login("clerk")
-    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    assert "Draft the final decision" in page
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
-    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
-                     page=f"/applications/{case_id}").status_code == 302
-    auth.logout()
-    auth.login("signatory")
-    queue = client.get("/staff/decisions").get_data(as_text=True)
-    decision_id = int(re.search(r"/staff/decisions/(\d+)", queue).group(1))
-    with client.application.app_context():
-        response = sign_decision_in_page(client, decision_id)  # with the signatory's own key, as NCALayer does
-    assert response.status_code == 302, response.get_data(as_text=True)
-    auth.logout()
-    return decision_id
+from tests.portal.factories import (case_with_grounds, case_without_grounds, draft_and_sign, hearing_window_over,
+                                    record_upheld_hearing, send_notice)
+from tests.portal.officials import person, post_signed_decision
+from tests.support.html import field_value
 
 
 def test_a_certificate_is_signed_by_the_signatory_and_verifiable_by_number_and_by_file(app, client, auth):
@@ -111,7 +75,7 @@ def test_only_the_signatory_signs_and_nobody_else_reads_a_draft(app, client, aut
     case_id = case_without_grounds(app)
     auth.login("clerk")
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     post_form(client, f"/staff/cases/{case_id}/decision", {"version": version}, page=f"/applications/{case_id}")
     with app.app_context():
         decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))

@@ -13,6 +13,7 @@ from portal.applications.models import CLOSED_STATUSES, DRAFT, Application
 from portal.core.clock import now_utc
 from portal.deadlines.models import MISSED, OPEN, Deadline
 from portal.extensions import db
+from tests.portal.support import login_as
 
 CASES = 200
 
@@ -134,18 +135,6 @@ def test_the_sweeper_finds_little_right_after_and_does_each_effect_once(app, sca
         assert again.get("mark_missed", 0) == 0 and again.get("warn", 0) == 0
 
 
-def _login_as(client, app, user_id: int) -> None:
-    with app.app_context():
-        user = db.session.get(User, user_id)
-        user.set_password("scale-test")
-        username = user.username
-        db.session.commit()
-    from tests.conftest import csrf_token
-
-    token = csrf_token(client, "/login")
-    client.post("/login", data={"username": username, "password": "scale-test", "csrf_token": token})
-
-
 def _case_routes(app) -> list:
     """Every GET page about one case (from the URL map, so a new page is covered)."""
     return [rule for rule in app.url_map.iter_rules()
@@ -198,7 +187,7 @@ def test_every_page_of_a_scaled_case_renders_at_every_stage(app, client, auth, s
                                                                    User.role == "applicant").order_by(User.id))
             client = app.test_client()
             client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-            _login_as(client, app, applicant)
+            login_as(client, app, applicant)
         for url in _urls(app, rules, case_id):
             response = client.get(url)
             if response.status_code >= 500:

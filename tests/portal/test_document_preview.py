@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal.applications.models import Application
 from portal.extensions import db
-from tests.portal.test_applications_intake import PNG, new_application, required_codes, upload
+from tests.portal.factories import PNG, new_application, required_codes, upload
 
 # A PDF that asks a viewer to run JavaScript when it is opened.
 PDF_WITH_SCRIPT = b"""%PDF-1.4

@@ -1,38 +1,19 @@
 """A PDF's declared pages cannot make the server draw huge images: absurd ones are refused, the rest bounded."""
 from __future__ import annotations
 
-import io
 import os
 import shutil
-import struct
 
-import pypdfium2
 import pytest
 
 from portal.applications.models import Application
 from portal.documents import services as documents
 from portal.extensions import db
-from tests.portal.test_applications_intake import new_application, required_codes, upload
+from tests.pdfs import A4, pdf_of, png_size
+from tests.portal.factories import new_application, required_codes, upload
 
-A4 = (595, 842)
 A0 = (2384, 3370)
 PDF_MAXIMUM = (14400, 14400)  # 5.08 m: the largest page PDF allows
-
-
-def pdf_of(*pages: tuple[float, float]) -> bytes:
-    """A valid PDF of empty pages of these sizes (points); ten pages of any size take under 2 KB."""
-    pdf = pypdfium2.PdfDocument.new()
-    for width, height in pages:
-        pdf.new_page(width, height)
-    out = io.BytesIO()
-    pdf.save(out)
-    pdf.close()
-    return out.getvalue()
-
-
-def png_size(data: bytes) -> tuple[int, int]:
-    assert data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"
-    return struct.unpack(">II", data[16:24])
 
 
 def _documents_of(app, application_id):

@@ -14,7 +14,7 @@ from portal.events.models import Event, EventChainHead
 from portal.events.services import lock_chains, record, verify_chain
 from portal.extensions import db
 from tests.conftest import post_form
-from tests.portal.test_applications_intake import form_data, new_application
+from tests.portal.factories import form_data, new_application
 
 
 def _filed_case(client, auth) -> int:

@@ -18,9 +18,7 @@ from portal.extensions import db
 from portal.gateway.services import fetch_state_facts
 from portal.review import services as review
 from tests.conftest import csrf_token, post_form
-from tests.portal.test_applications_intake import form_data, new_application
-from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_register import FULL, issued_certificate
+from tests.portal.factories import FULL, draft_and_sign, form_data, issued_certificate, new_application
 
 OWN_BIN, OTHER_BIN = "210640005550", "180540007773"  # Altyn (applicant) and Steppe (applicant2), both valid
 
@@ -169,7 +167,7 @@ def test_only_the_clerk_completes_a_paper_submission(app, client, auth):
 
 def test_a_certificate_already_reissued_cannot_be_reissued_again(app, client, auth):
     """Re-issuing the replaced certificate a second time would leave the organisation two current ones."""
-    from tests.portal.test_register import reissue
+    from tests.portal.factories import reissue
 
     first = issued_certificate(app, client, auth)
     reissue(app, client, auth, first.number)  # first is now replaced by the re-issued certificate

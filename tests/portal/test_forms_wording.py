@@ -8,7 +8,6 @@ The fixed lines are taken from the seed texts themselves (../shared/seed): each 
 """
 from __future__ import annotations
 
-import html
 import re
 from pathlib import Path
 
@@ -17,8 +16,9 @@ import pytest
 from portal.applications.models import Application
 from portal.decisions.models import Decision
 from portal.extensions import db
-from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, record_upheld_hearing, send_notice
+from tests.portal.factories import (case_with_grounds, case_without_grounds, draft_and_sign, hearing_window_over,
+                                    record_upheld_hearing, send_notice)
+from tests.support.html import page_text
 
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 pytestmark = pytest.mark.skipif(not SEED_DIR.exists(), reason="shared/seed is not beside the repo")
@@ -95,12 +95,6 @@ def fixed_fragments(lines: list[str]) -> list[str]:
         out += [" ".join(part.split()) for part in kept.split(CUT)
                 if re.search(r"\w\w", part) and part.strip()]
     return out
-
-
-def page_text(body: str) -> str:
-    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
-    text = html.unescape(re.sub(r"<[^>]+>", " ", text))
-    return " ".join(text.split())
 
 
 def assert_in_order(fragments: list[str], text: str, where: str) -> None:
@@ -190,7 +184,7 @@ def test_appendix_1_the_application_states_the_request_and_the_declaration(app, 
 
 
 def test_a_reissued_certificate_states_its_real_term(app, client, auth):
-    from tests.portal.test_register import issued_certificate, reissue
+    from tests.portal.factories import issued_certificate, reissue
 
     first = issued_certificate(app, client, auth)
     with app.app_context():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal import create_app
 from tests.conftest import Auth
-from tests.portal.test_applications_intake import new_application
+from tests.portal.factories import new_application
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -48,7 +48,7 @@ def test_what_a_signed_in_person_is_shown_is_never_stored(app, client, auth):
 
 
 def test_decision_downloads_are_never_stored(app, client, auth):
-    from tests.portal.test_decisions import case_without_grounds, draft_and_sign
+    from tests.portal.factories import case_without_grounds, draft_and_sign
 
     case_id = case_without_grounds(app)
     draft_and_sign(client, auth, case_id)

@@ -20,7 +20,7 @@ from portal.decisions.models import Decision
 from portal.decisions.stamp import qr_code
 from portal.extensions import db
 from tests.conftest import Auth, csrf_token
-from tests.portal.test_decisions import case_without_grounds, draft_and_sign
+from tests.portal.factories import case_without_grounds, draft_and_sign
 
 PORTAL = "https://tyndau.example.kz"
 EVIL = "evil.example"
@@ -144,7 +144,7 @@ def test_the_decision_pdf_goes_through_the_portal_fetcher_and_keeps_its_qr_codes
 
 
 def test_the_administrative_case_archive_renders_its_pdf_through_render_pdf(app, client, auth, monkeypatch):
-    from tests.portal.test_hearings import case_with_grounds
+    from tests.portal.factories import case_with_grounds
 
     calls = []
     real = portal_pdf.render_pdf

@@ -11,7 +11,7 @@ from portal.core.clock import ALMATY, now_utc
 from portal.extensions import db
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
-from tests.portal.test_hearings import case_with_grounds, notified_case, send_notice, slot_ids
+from tests.portal.factories import case_with_grounds, notified_case, send_notice, slot_ids
 
 
 def typed(moment: datetime) -> str:
@@ -82,7 +82,7 @@ def test_a_hearing_dated_before_the_notice_or_in_the_future_is_refused(app, clie
         assert db.session.get(Application, case_id).status == "hearing_held"
 
 
-def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, auth, monkeypatch):
+def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, auth, clock):
     case_id, hearing = notified_case(app, client, auth)
     # The applicant moves the time the notice proposed (the first) to another one.
     slot_id = slot_ids(client.get(hearing).get_data(as_text=True))[1]
@@ -100,7 +100,8 @@ def test_a_booked_hearing_is_recorded_only_once_its_time_has_come(app, client, a
     with app.app_context():
         assert db.session.get(HearingSlot, slot_id).booked_application_id == case_id
     # The booked time has come and gone.
-    monkeypatch.setattr("portal.hearings.services.now_utc", lambda: starts_at + timedelta(minutes=40))
+    clock.set(starts_at + timedelta(minutes=40))
+    auth.login("clerk")  # the session of before the jump has expired
     assert "booked the hearing" in held_at_error(record(client, case_id, typed(starts_at - timedelta(minutes=1))))
     assert record(client, case_id, typed(starts_at)).status_code == 302
     with app.app_context():

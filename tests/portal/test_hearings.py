@@ -8,99 +8,18 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.models import User
-from portal.applications import services as applications
 from portal.applications.models import Application
 from portal.core.clock import ALMATY, now_utc
 from portal.extensions import db
 from portal.hearings import services as hearings
 from portal.hearings.models import HearingSlot
-from portal.review import services as review
 from tests.conftest import post_form
-
-# Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
-OVERRIDE = "The originals were checked at the chancellery."
-
-
-def case_with_grounds(app, username: str) -> int:
-    """A case of `username`'s organisation, registered today and reviewed with ground 2 kept."""
-    with app.app_context():
-        owner = db.session.scalar(db.select(User).filter_by(username=username))
-        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        case = applications.start_draft(owner, "accreditation", owner.organization)
-        applications.save_draft(case, {"legal_name": owner.organization.name, "bin": owner.organization.bin,
-                                       "main": {"settlement": "Астана", "address": "a"}}, owner)
-        db.session.flush()
-        applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=5))
-        review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
-        proposal = review.propose_review(case)
-        verdicts = {g["number"]: {"accept": True, "reason": ""} for g in proposal["grounds"]}
-        review.decide_review(case, clerk, verdicts, {}, "", None, None)
-        db.session.commit()
-        assert case.status == "grounds_found"
-        return case.id
+from tests.portal.eds import OTHER_BIN, upload
+from tests.portal.factories import case_with_grounds, offered_times, send_notice, slot_ids
+from tests.support.html import field_value
 
 
-def offered_times(page: str, name: str) -> list[str]:
-    """The values the notice form offers in its `name` select (slot: lawful times; written_by: days)."""
-    select = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S)
-    return [v for v in re.findall(r'<option[^>]*value="([^"]*)"', select.group(1)) if v]
-
-
-def send_notice(client, case_id, method="in_person", **extra):
-    """The clerk sends the notice through its page, naming the first lawful time it offers (п.9)."""
-    path = f"/staff/cases/{case_id}/preliminary-refusal"
-    page = client.get(path).get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"|id="version" name="version" type="hidden" value="(\d+)"', page)
-    version = next(v for v in version.groups() if v)
-    when = ({"written_by": offered_times(page, "written_by")[0]} if method == "written"
-            else {"slot": offered_times(page, "slot")[0]})
-    return post_form(client, path, {"version": version, "method": method,
-                                    "place": "Астана, Мәңгілік Ел 55, каб. 301", **when, **extra})
-
-
-def notified_case(app, client, auth, method: str = "in_person") -> tuple[int, str]:
-    """A case with grounds whose notice the clerk has sent; the applicant is signed in. (case id, hearing page)"""
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id, method)
-    auth.logout()
-    auth.login("applicant")
-    return case_id, f"/applications/{case_id}/hearing"
-
-
-def hearing_window_over(app, case_id: int, days: int = 10) -> None:
-    """Date the notice `days` back, as if the hearing window had passed: the hearing can be recorded as held now
-    (portal.hearings.services._not_held_then)."""
-    from datetime import timedelta
-
-    from portal.hearings.models import PreliminaryRefusal
-
-    with app.app_context():
-        refusal = db.session.scalar(db.select(PreliminaryRefusal).filter_by(application_id=case_id))
-        refusal.sent_at -= timedelta(days=days)
-        # The time the notice named (and the slot the applicant holds) passed with it (issue 14 item 7).
-        if refusal.proposed_at is not None:
-            refusal.proposed_at -= timedelta(days=days)
-        slot = db.session.scalar(db.select(HearingSlot).filter_by(booked_application_id=case_id))
-        if slot is not None:
-            slot.starts_at -= timedelta(days=days)
-            slot.ends_at -= timedelta(days=days)
-        db.session.commit()
-
-
-def record_upheld_hearing(client, case_id: int):
-    """The clerk records, through the form, the hearing held now with the grounds upheld (no position stated)."""
-    path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
-    return post_form(client, path, {"version": version, "held_at": now_utc().astimezone(ALMATY).strftime("%d.%m.%Y %H:%M"),
-                                    "outcome": "refusal_upheld"})
-
-
-def slot_ids(page: str) -> list[int]:
-    return [int(x) for x in re.findall(r'name="slot" value="(\d+)"', page)]
-
-
-def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch):
+def test_the_whole_hearing_path_through_the_forms(app, client, auth, clock):
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/preliminary-refusal").get_data(as_text=True)
@@ -139,13 +58,14 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch
     path = f"/staff/cases/{case_id}/hearing-record"
     page = client.get(path).get_data(as_text=True)
     assert "Резервный комплекс в Караганде." in page
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     missing = post_form(client, path, {"version": version})
     assert missing.status_code == 422
     with app.app_context():
         starts_at = db.session.scalar(db.select(HearingSlot.starts_at).filter_by(booked_application_id=case_id))
     # The clerk records the hearing once its booked time has come.
-    monkeypatch.setattr("portal.hearings.services.now_utc", lambda: starts_at + timedelta(minutes=30))
+    clock.set(starts_at + timedelta(minutes=30))
+    auth.login("clerk")  # the session of before the jump has expired
     held = starts_at.astimezone(ALMATY).strftime("%d.%m.%Y %H:%M")
     record = {"version": version, "held_at": held, "attended": "y", "participants": "Сейітова А.",
               "arguments": "Есть резервный комплекс.", "examined": "Договор аренды.", "outcome": "refusal_upheld"}
@@ -164,12 +84,11 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth, monkeypatch
 
 
 def test_after_the_last_lawful_day_the_notice_page_asks_for_the_reason_instead_of_refusing(app, client, auth,
-                                                                                        monkeypatch):
+                                                                                        clock):
     """Issue 14 item 6: no dead end; tests/portal/test_notice_law.py follows the late notice to the decision."""
     case_id = case_with_grounds(app, "applicant")
     late = now_utc() + timedelta(days=30)
-    monkeypatch.setattr("portal.hearings.services.now_utc", lambda: late)
-    monkeypatch.setattr("portal.hearings.views.now_utc", lambda: late)
+    clock.set(late)
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/preliminary-refusal")
     text = page.get_data(as_text=True)
@@ -270,10 +189,7 @@ def test_another_organisation_cannot_see_or_book_the_hearing(app, client, auth):
     assert post_form(client, f"/applications/{case_id}/hearing/book", {"slot": 1}, page="/cabinet").status_code == 404
 
 
-from tests.portal.test_signatures_portal import OTHER_BIN, sign, upload  # noqa: E402,F401  (fixture reused)
-
-
-def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):  # noqa: F811
+def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     send_notice(client, case_id)

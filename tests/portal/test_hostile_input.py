@@ -27,12 +27,10 @@ from portal.core.clock import ALMATY
 from portal.documents.models import Document
 from portal.extensions import db
 from tests.conftest import Auth, csrf_token, post_form
-from tests.portal.test_applications_intake import (PDF, PNG, form_data, new_application, required_codes,
-                                                   upload)
-from tests.portal.test_csrf_everywhere import _snapshot
-from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, hearing_window_over, offered_times, send_notice
-from tests.portal.test_review import complete, registered_case
+from tests.portal.factories import (PDF, PNG, case_with_grounds, complete, draft_and_sign, form_data,
+                                    hearing_window_over, new_application, offered_times, registered_case,
+                                    required_codes, send_notice, upload)
+from tests.portal.support import snapshot
 
 SCRIPT = "<script>alert(1)</script>"
 SQL = "'; DROP TABLE application; --"
@@ -150,12 +148,12 @@ def test_very_long_text_in_any_field_of_the_application_is_refused_and_nothing_i
     path = f"/applications/{application_id}/edit"
     assert post_form(client, path, form_data(kind=kind)).status_code == 302
     token = csrf_token(client, path)
-    before = _snapshot(app)
+    before = snapshot(app)
     for name in fields:
         response = client.post(path, data={**form_data(kind=kind), name: LONG, "csrf_token": token})
         assert response.status_code == 422, name
         assert f"At most {limits[name]} characters." in page_of(response), name
-        assert _snapshot(app) == before, f"{name}: something was saved"
+        assert snapshot(app) == before, f"{name}: something was saved"
 
 
 @pytest.mark.parametrize("payload", [SCRIPT, SQL])
@@ -188,7 +186,7 @@ def test_script_in_the_bin_and_the_choices_is_refused_with_a_message(app, client
     auth.login("applicant")
     application_id = new_application(client)
     path = f"/applications/{application_id}/edit"
-    before = _snapshot(app)
+    before = snapshot(app)
     for override, message in [({"bin": SCRIPT}, "A BIN has exactly 12 digits."),
                               ({"bin": "٢١٠٦٤٠٠٠٥٥٥٠"}, "A BIN has exactly 12 digits."),
                               ({"ui_languages": [SCRIPT]}, "is not a valid choice"),
@@ -196,7 +194,7 @@ def test_script_in_the_bin_and_the_choices_is_refused_with_a_message(app, client
         response = post_form(client, path, form_data(**override))
         assert response.status_code == 422 and message in page_of(response), override
         assert_no_raw_script(response, f"the edit page with {override}")
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
     bin_check = client.get("/applications/check-bin", query_string={"bin": SCRIPT})
     assert "A BIN has exactly 12 digits." in page_of(bin_check)
     assert_no_raw_script(bin_check, "the BIN check")
@@ -208,12 +206,12 @@ def test_a_nonsense_date_gets_the_date_message_and_nothing_is_saved(app, client,
     application_id = new_application(client)
     path = f"/applications/{application_id}/edit"
     token = csrf_token(client, path)
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post(path, data={**form_data(security_act_date=value), "csrf_token": token})
     assert response.status_code == 422
     assert any(message in page_of(response) for message in DATE_MESSAGES)
     assert_no_raw_script(response, "the edit page")
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
 
 
 @pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "1e309", "٣", SCRIPT])
@@ -240,7 +238,7 @@ def draft(app, client, auth):
 
 def _refused(app, client, draft, content, name, message, status=422, **extra):
     application_id, code = draft
-    before = _snapshot(app)
+    before = snapshot(app)
     path = f"/applications/{application_id}/documents"
     response = client.post(path, data={"csrf_token": csrf_token(client, path), "code": code,
                                        "file": (io.BytesIO(content), name), **extra},
@@ -248,7 +246,7 @@ def _refused(app, client, draft, content, name, message, status=422, **extra):
     assert response.status_code == status, (name, response.status_code)
     assert message in page_of(response), (name, message)
     assert_no_raw_script(response, "the documents page")
-    assert _snapshot(app) == before, f"{name}: something was stored"
+    assert snapshot(app) == before, f"{name}: something was stored"
 
 
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script></body></html>"
@@ -398,7 +396,7 @@ def test_the_paper_intake_refuses_long_text_and_nonsense_moments(app, client, au
     received = (datetime.now(ALMATY) - timedelta(days=2)).strftime("%d.%m.%Y 10:00")  # within the last 30 days
     good = {"kind": "accreditation", "bin": "210640005550", "legal_name": "ТОО «Тест»",
             "received_at": received, "csrf_token": token}
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post("/staff/paper", data={**good, "legal_name": LONG})
     assert response.status_code == 422 and "At most 300 characters." in page_of(response)
     for value in NONSENSE_DATES + ["31.12.9999 23:59", "01.01.0001 00:00"]:
@@ -410,7 +408,7 @@ def test_the_paper_intake_refuses_long_text_and_nonsense_moments(app, client, au
         assert_no_raw_script(response, "the paper intake")
     response = client.post("/staff/paper", data={**good, "bin": SCRIPT})
     assert response.status_code == 422 and "A BIN has exactly 12 digits." in page_of(response)
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
     created = client.post("/staff/paper", data={**good, "legal_name": SCRIPT})
     assert created.status_code == 302
     assert_no_raw_script(client.get(created.headers["Location"]), "the clerk's draft")
@@ -422,14 +420,14 @@ def test_the_completeness_note_is_limited_and_findings_must_be_of_the_list(app, 
     path = f"/staff/cases/{case_id}/completeness"
     version = _xml_version(page_of(client.get(path)))
     token = csrf_token(client, path)
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post(path, data={"version": version, "note": LONG, "csrf_token": token})
     assert response.status_code == 422 and "At most 10000 characters." in page_of(response)
     response = client.post(path, data={"version": version, "finding": [f"{SCRIPT}:missing", SQL],
                                        "note": "x", "csrf_token": token})
     assert response.status_code == 422 and "Choose only documents of the list." in page_of(response)
     assert_no_raw_script(response, "the completeness page")
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
 
 
 def test_the_review_texts_are_limited(app, client, auth):
@@ -444,7 +442,7 @@ def test_the_review_texts_are_limited(app, client, auth):
     path = f"/staff/cases/{case_id}/review"
     page = page_of(client.get(path))
     version, token = _xml_version(page), csrf_token(client, path)
-    before = _snapshot(app)
+    before = snapshot(app)
     for data, message in [({"ground-2": "accept", "note": LONG}, "At most 10000 characters."),
                           ({"ground-2": "reject", "ground-2-reason": LONG}, "At most 2000 characters."),
                           ({"ground-2": "accept", "add-3": "y", "add-3-reason": LONG}, "At most 2000 characters."),
@@ -456,7 +454,7 @@ def test_the_review_texts_are_limited(app, client, auth):
             assert response.status_code == 422 and message in page_of(response), data
         assert_no_raw_script(response, "the review page")
     # The last one is valid (an unknown ground number and a nonsense answer are ignored): it was recorded.
-    assert _snapshot(app) != before
+    assert snapshot(app) != before
 
 
 def test_the_notice_and_the_record_refuse_long_text_and_nonsense_moments(app, client, auth):
@@ -464,13 +462,13 @@ def test_the_notice_and_the_record_refuse_long_text_and_nonsense_moments(app, cl
     auth.login("clerk")
     path = f"/staff/cases/{case_id}/preliminary-refusal"
     version, token = _xml_version(page_of(client.get(path))), csrf_token(client, path)
-    before = _snapshot(app)
+    before = snapshot(app)
     for data, message in [({"method": "in_person", "place": LONG}, "At most 500 characters."),
                           ({"method": SCRIPT, "place": "x"}, "Not a valid choice")]:
         response = client.post(path, data={"version": version, "csrf_token": token, **data})
         assert response.status_code == 422 and message in page_of(response), data
         assert_no_raw_script(response, "the notice page")
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
     assert send_notice(client, case_id).status_code == 302
     hearing_window_over(app, case_id)
 
@@ -478,7 +476,7 @@ def test_the_notice_and_the_record_refuse_long_text_and_nonsense_moments(app, cl
     version, token = _xml_version(page_of(client.get(path))), csrf_token(client, path)
     good = {"version": version, "csrf_token": token, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
             "outcome": "refusal_upheld"}
-    before = _snapshot(app)
+    before = snapshot(app)
     for name, limit in [("participants", 2000), ("arguments", 10000), ("examined", 10000)]:
         response = client.post(path, data={**good, name: LONG})
         assert response.status_code == 422 and f"At most {limit} characters." in page_of(response), name
@@ -489,13 +487,13 @@ def test_the_notice_and_the_record_refuse_long_text_and_nonsense_moments(app, cl
         assert_no_raw_script(response, "the record page")
     response = client.post(path, data={**good, "outcome": SCRIPT})
     assert response.status_code == 422 and "Not a valid choice" in page_of(response)
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
 
 
 def test_the_calendar_decree_and_day_are_checked(app, client, auth):
     auth.login("admin")
     token = csrf_token(client, "/admin/calendar/")
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post("/admin/calendar/", data={"day": "05.01.2026", "kind": "dayoff", "decree": LONG,
                                                      "csrf_token": token})
     assert response.status_code == 422 and "At most 500 characters." in page_of(response)
@@ -507,7 +505,7 @@ def test_the_calendar_decree_and_day_are_checked(app, client, auth):
         assert_no_raw_script(response, "the calendar page")
     for day in ["32.13.2026", "9" * 5000, "2026-02-30", "٢٠٢٦-٠١-٠٥", "..%2F..%2Fetc"]:
         assert client.post(f"/admin/calendar/{day}/delete", data={"csrf_token": token}).status_code == 404, day
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
 
 
 def test_the_log_in_refuses_long_input_with_a_message(app, client):
@@ -534,7 +532,7 @@ def test_the_position_and_the_slot_refuse_hostile_input(app, client, auth):
     auth.login("applicant")
     hearing = f"/applications/{case_id}/hearing"
     token = csrf_token(client, hearing)
-    before = _snapshot(app)
+    before = snapshot(app)
     response = client.post(f"{hearing}/position", data={"position": LONG, "csrf_token": token})
     assert response.status_code == 422 and "At most 10000 characters." in page_of(response)
     for value in NONSENSE_NUMBERS:
@@ -546,7 +544,7 @@ def test_the_position_and_the_slot_refuse_hostile_input(app, client, auth):
         response = client.post(f"{hearing}/position", data={"signed_text": text, "csrf_token": token})
         assert response.status_code == 422 and "root:" not in page_of(response)
         assert_no_raw_script(response, "the hearing page")
-    assert _snapshot(app) == before
+    assert snapshot(app) == before
     xml = client.post(f"{hearing}/position.xml", data={"position": SCRIPT + "]]>&", "csrf_token": token})
     assert xml.headers["Content-Disposition"].startswith("attachment") and SCRIPT.encode() not in xml.data
 
@@ -656,7 +654,7 @@ def _hostile_case(app, client, auth) -> dict:
     draft_and_sign(client, auth, case_id)
 
     # A certified pool with a script for a name, in the public register.
-    from tests.portal.test_decisions import case_without_grounds
+    from tests.portal.factories import case_without_grounds
 
     certified = registered_case(app)
     with app.app_context():

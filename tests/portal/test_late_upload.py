@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from portal.applications.models import Application
 from portal.extensions import db
-from tests.portal.test_applications_intake import PDF, new_application, required_codes, upload
+from tests.portal.factories import PDF, new_application, required_codes, upload
 
 
 def test_an_upload_that_ends_after_the_submission_is_refused_with_a_clear_message(app, client, auth, monkeypatch):

@@ -17,7 +17,7 @@ from portal.core.i18n import official_date, official_datetime
 from portal.extensions import db
 from portal.hearings.models import HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
-from tests.portal.test_hearings import case_with_grounds, notified_case, send_notice, slot_ids
+from tests.portal.factories import case_with_grounds, notified_case, send_notice, slot_ids
 
 NOW = datetime(2026, 12, 3, 6, 0, tzinfo=ALMATY)
 
@@ -359,7 +359,7 @@ def test_the_submit_page_shows_every_answer_with_a_link_to_change_it(app, client
 
 
 def test_a_complaints_terms_are_named_as_the_complaints(app, client, auth):
-    from tests.portal.test_complaints import complaint_of, file
+    from tests.portal.factories import complaint_of, file
 
     case_id = case_with_grounds(app, "applicant")
     auth.login("applicant")

@@ -19,10 +19,10 @@ from portal.events.models import Event
 from portal.extensions import db
 from portal.hearings.models import HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
-from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import (case_with_grounds, hearing_window_over, offered_times, record_upheld_hearing,
-                                       send_notice, slot_ids)
-from tests.portal.test_notifications import mail_folder, mails, send  # noqa: F401  (mail_folder is a fixture)
+from tests.portal.factories import (case_with_grounds, draft_and_sign, hearing_window_over, offered_times,
+                                    record_upheld_hearing, send_notice, slot_ids)
+from tests.portal.support import mails, send
+from tests.support.html import field_value
 
 PLACE = "Астана, Мәңгілік Ел 55, каб. 301"
 REASON = "The clerk in charge was on sick leave; the case was handed over on the day after the term."
@@ -35,7 +35,7 @@ def notice_path(case_id: int) -> str:
 def notice_form(client, case_id: int) -> tuple[str, str]:
     """The notice page and its form's version."""
     page = client.get(notice_path(case_id)).get_data(as_text=True)
-    return page, re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    return page, field_value(page, "version")
 
 
 def error_next_to(response, name: str) -> str:
@@ -139,7 +139,7 @@ def test_a_notice_in_time_is_no_breach_and_asks_no_reason(app, client, auth):
 
 
 def test_a_late_notice_after_the_sweeper_marked_the_term_missed_keeps_one_missed_event(app, client, auth):
-    from tests.portal.test_sweeper import sweep
+    from tests.portal.factories import sweep
 
     case_id = case_with_grounds(app, "applicant")
     last_lawful_moment_passed(app, case_id)
@@ -188,7 +188,7 @@ def test_a_notice_without_a_time_or_a_place_is_refused_next_to_the_field(app, cl
 
 
 def test_the_proposed_time_is_booked_shown_and_mailed_and_the_applicant_moves_it_inside_the_window(
-        app, client, auth, runner, mail_folder):  # noqa: F811
+        app, client, auth, runner, mail_folder):
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     page, version = notice_form(client, case_id)
@@ -243,7 +243,7 @@ def test_the_proposed_time_is_booked_shown_and_mailed_and_the_applicant_moves_it
 
 
 def test_a_notice_in_writing_names_the_day_the_position_is_awaited_and_no_slot(app, client, auth, runner,
-                                                                                mail_folder):  # noqa: F811
+                                                                                mail_folder):
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     page, version = notice_form(client, case_id)

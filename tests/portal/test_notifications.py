@@ -3,13 +3,11 @@ from __future__ import annotations
 
 import email
 import json
-import re
 import socket
 import socketserver
 import threading
 from datetime import UTC, datetime, timedelta
 from email import policy
-from pathlib import Path
 
 import pytest
 
@@ -24,10 +22,10 @@ from portal.hearings.models import HearingSlot
 from portal.notifications.models import OutboxMessage
 from portal.review import services as review
 from tests.conftest import Auth, post_form
-from tests.portal.test_applications_intake import form_data, new_application
-from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_hearings import case_with_grounds, send_notice
-from tests.portal.test_sweeper import register_cases, sweep
+from tests.portal.factories import (case_with_grounds, draft_and_sign, form_data, new_application, register_cases,
+                                    send_notice, sweep)
+from tests.portal.support import mails, send
+from tests.support.html import field_value
 
 # Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
 OVERRIDE = "The originals were checked at the chancellery."
@@ -41,30 +39,11 @@ def _empty_outbox(app):
         db.session.commit()
 
 
-@pytest.fixture
-def mail_folder(app, tmp_path) -> Path:
-    folder = tmp_path / "mail"
-    app.config.update(MAIL_TRANSPORT="folder", MAIL_FOLDER=str(folder))
-    return folder
-
-
-def send(runner, now: datetime | None = None) -> dict:
-    args = ["outbox", "send"] + (["--now", now.isoformat()] if now else [])
-    result = runner.invoke(args=args)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)
-
-
 def rows(app, **filters) -> list[OutboxMessage]:
     with app.app_context():
         found = list(db.session.scalars(db.select(OutboxMessage).filter_by(**filters).order_by(OutboxMessage.id)))
         db.session.expunge_all()
         return found
-
-
-def mails(folder: Path, kind: str | None = None) -> list[email.message.EmailMessage]:
-    found = [email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
-    return [m for m in found if kind is None or m["X-Tyndau-Kind"] == kind]
 
 
 def submit_through_the_forms(client) -> int:
@@ -141,7 +120,7 @@ def test_an_incomplete_package_is_mailed_with_the_missing_documents(app, client,
         case_id = db.session.scalar(db.select(Application.id).filter_by(status="registered"))
     auth.login("clerk")
     page = client.get(f"/staff/cases/{case_id}/completeness").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     post_form(client, f"/staff/cases/{case_id}/completeness",
               {"version": version, "finding": ["server_room_lease:missing"], "note": "Нет договора аренды.",
                "override_reason": OVERRIDE})

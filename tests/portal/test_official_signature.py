@@ -25,10 +25,10 @@ from portal.signatures.models import Signature
 from portal.signatures.pki import DEMO_AUTHORITY, DEMO_PROVIDER
 from portal.signatures.signing import sign_xml
 from tests.conftest import post_form
+from tests.portal.factories import case_without_grounds, forwarded_complaint
 from tests.portal.officials import (authority_document, decide_as_authority, issue, keys_of, person,
                                     post_authority_decision, post_signed_decision, sign_decision_in_page)
-from tests.portal.test_complaints import forwarded_complaint
-from tests.portal.test_decisions import case_without_grounds
+from tests.support.html import field_value
 
 # Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
 OVERRIDE = "The originals were checked at the chancellery."
@@ -39,7 +39,7 @@ def drafted(app, client, auth) -> int:
     case_id = case_without_grounds(app)
     auth.login("clerk")
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
                      page=f"/applications/{case_id}").status_code == 302
     auth.logout()

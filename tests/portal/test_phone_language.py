@@ -17,24 +17,10 @@ import pytest
 from portal.core import i18n
 from tests.browser.helpers import PDF
 from tests.conftest import Auth, post_form
+from tests.portal.support import PseudoCatalog
+from tests.support.html import field_value
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-
-
-class PseudoCatalog:
-    """Every text "translated" into ⟦text⟧."""
-
-    def ugettext(self, s):
-        return f"⟦{s}⟧"
-
-    def ungettext(self, s, p, n):
-        return f"⟦{s if n == 1 else p}⟧"
-
-    def upgettext(self, c, s):
-        return f"⟦{s}⟧"
-
-    def unpgettext(self, c, s, p, n):
-        return f"⟦{s if n == 1 else p}⟧"
 
 
 def visible(page: str) -> str:
@@ -86,7 +72,7 @@ def test_the_state_systems_answer_and_the_document_sizes_are_read_in_the_page_la
     with app.app_context():
         draft = db.session.scalar(db.select(Application.id).filter_by(status="draft"))
     documents = f"/applications/{draft}/documents"
-    code = re.search(r'name="code" value="([^"]+)"', applicant.get(documents).get_data(as_text=True)).group(1)
+    code = field_value(applicant.get(documents).get_data(as_text=True), "code")
     assert post_form(applicant, f"{documents}?code={code}", {"code": code, "file": (BytesIO(PDF), "act.pdf")},
                      page=documents, content_type="multipart/form-data").status_code in (200, 302, 303)
     page = applicant.get(documents).get_data(as_text=True)

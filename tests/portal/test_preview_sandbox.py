@@ -13,9 +13,8 @@ from portal.applications.models import Application
 from portal.documents import preview
 from portal.documents import services as documents
 from portal.extensions import db
-from tests.pdfs import assemble_pdf
-from tests.portal.test_applications_intake import new_application, required_codes, upload
-from tests.portal.test_document_preview_limits import A4, pdf_of, png_size
+from tests.pdfs import A4, assemble_pdf, pdf_of, png_size
+from tests.portal.factories import new_application, required_codes, upload
 
 
 def hostile_pdf(repeats: int = 100_000) -> bytes:

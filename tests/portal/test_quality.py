@@ -22,9 +22,8 @@ from portal.hearings import services as hearings
 from portal.hearings.models import HearingRecord, PreliminaryRefusal
 from portal.review.models import ReviewDecision
 from tests.conftest import Auth
-from tests.portal.test_decisions import case_without_grounds
+from tests.portal.factories import case_with_grounds, case_without_grounds
 from tests.portal.officials import sign_decision
-from tests.portal.test_hearings import case_with_grounds
 
 JUNE = "date_from=01.06.2025&date_to=30.06.2025"
 DECREE_DAY_OFF = date(2025, 6, 11)  # a Wednesday made a day off (an admin's exception); 6 June 2025 is Kurban Ait

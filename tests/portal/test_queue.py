@@ -8,7 +8,7 @@ from sqlalchemy import event
 from portal.applications.models import Application
 from portal.core.clock import ALMATY
 from portal.extensions import db
-from tests.portal.test_sweeper import register_cases
+from tests.portal.factories import register_cases
 
 
 def numbers(app, ids):

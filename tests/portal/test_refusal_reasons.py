@@ -11,10 +11,9 @@ from portal.decisions.models import Decision
 from portal.extensions import db
 from portal.review.models import ReviewDecision
 from tests.conftest import post_form
-from tests.portal.test_decisions import draft_and_sign
-from tests.portal.test_forms_wording import page_text
-from tests.portal.test_hearings import hearing_window_over, record_upheld_hearing, send_notice
-from tests.portal.test_review import OVERRIDE, case_state, complete, registered_case
+from tests.portal.factories import (OVERRIDE, case_state, complete, draft_and_sign, hearing_window_over,
+                                    record_upheld_hearing, registered_case, send_notice)
+from tests.support.html import field_value, page_text
 
 MACHINE = re.compile(r"documents_unreliable|main_complex|consent_\w+=|=True|=False|backup_other_settlement"
                      r"|two_channels_each|security_test_act_positive|Because of:")
@@ -69,7 +68,7 @@ def test_the_refusal_carries_the_reasoning_from_the_review_to_the_final_act(app,
     auth.login("clerk")
     hearing_window_over(app, case_id)
     path = f"/staff/cases/{case_id}/hearing-record"
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', client.get(path).get_data(as_text=True)).group(1)
+    version = field_value(client.get(path).get_data(as_text=True), "version")
     stands = "Перенос не подтвержден документами: договор аренды в Караганде не представлен."
     record = {"version": version, "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"),
               "outcome": "refusal_upheld"}
@@ -149,7 +148,7 @@ def test_drafting_a_certificate_is_refused_with_the_unknown_conditions_named(app
         db.session.commit()
     auth.login("clerk")
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     response = post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
                          page=f"/applications/{case_id}")
     assert response.status_code == 302

@@ -1,53 +1,10 @@
 """The public register of accredited pools, and re-issuance replacing a certificate (п.12)."""
 from __future__ import annotations
 
-from datetime import timedelta
 
-from portal.accounts.models import User
-from portal.applications import services as applications
-from portal.core.clock import now_utc
 from portal.decisions.models import Decision
 from portal.extensions import db
-from portal.gateway.services import fetch_state_facts
-from portal.review import services as review
-from tests.portal.test_decisions import case_without_grounds, draft_and_sign
-
-FULL = {
-    "legal_name": 'ТОО "Altyn Hash Pool"', "bin": "210640005550", "legal_address": "Астана", "pool_name": "Altyn Hash",
-    "main": {"settlement": "Астана", "address": "ул. Сығанақ, 10", "provider_1": "Kazakhtelecom", "provider_2": "Transtelecom"},
-    "backups": [{"settlement": "Караганда", "address": "ул. Ерубаева, 1", "provider_1": "Kazakhtelecom",
-                 "provider_2": "Beeline"}],
-    "support_24_7": True, "ui_languages": ["kk", "ru", "en"], "security_act_number": "ИБ-2026/117",
-    "state_service_integration": True, "consent_secrets": True, "consent_personal_data": True,
-}
-
-# Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
-OVERRIDE = "The originals were checked at the chancellery."
-
-
-def issued_certificate(app, client, auth) -> Decision:
-    decision_id = draft_and_sign(client, auth, case_without_grounds(app))
-    with app.app_context():
-        decision = db.session.get(Decision, decision_id)
-        db.session.expunge(decision)
-        return decision
-
-
-def reissue(app, client, auth, number: str) -> int:
-    with app.app_context():
-        owner = db.session.scalar(db.select(User).filter_by(username="applicant"))
-        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        case = applications.start_draft(owner, "reissue", owner.organization)
-        applications.save_draft(case, {**FULL, "kind": "reissue", "reissue_certificate_number": number,
-                                       "reissue_reason": "Новый юридический адрес"}, owner)
-        db.session.flush()
-        applications.submit(case, owner, received_at=now_utc() - timedelta(minutes=1))
-        review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
-        fetch_state_facts(case, clerk)
-        review.decide_review(case, clerk, {}, {}, "", None, None)
-        db.session.commit()
-        case_id = case.id
-    return draft_and_sign(client, auth, case_id)
+from tests.portal.factories import case_without_grounds, draft_and_sign, issued_certificate, reissue
 
 
 def test_the_register_lists_current_certificates_and_is_searchable(app, client, auth):

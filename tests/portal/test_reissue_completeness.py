@@ -17,10 +17,10 @@ from portal.register.queries import claim_holder
 from portal.review.models import ReviewDecision
 from rules import forms
 from tests.conftest import post_form
-from tests.portal.test_register import OVERRIDE, issued_certificate
-from tests.portal.test_reissue_guard import _draft, _sign_in_page, _status, _submit_page
-from tests.portal.test_review import registered_case
-from tests.portal.test_signatures_portal import application_xml, draft, sign, stored, submit_signed  # noqa: F401
+from tests.portal.eds import application_xml, draft, stored, submit_signed
+from tests.portal.factories import (OVERRIDE, issued_certificate, registered_case, reissue_draft,
+                                    sign_in_page_as_signatory, status_of, submit_in_page)
+from tests.support.html import field_value
 
 NOTE = "Договор аренды серверного помещения не приложен."
 LEASE_EN = "server-room lease services contract"
@@ -28,7 +28,7 @@ LEASE_RU = "договора об оказании услуг по предос�
 
 
 def _version(page: str) -> str:
-    return re.search(r'name="version" value="(\d+)"', page).group(1)
+    return field_value(page, "version")
 
 
 def _record_missing_lease(client, case_id: int):
@@ -39,11 +39,11 @@ def _record_missing_lease(client, case_id: int):
 
 
 def _submitted_reissue(app, client, auth, number: str) -> int:
-    case_id = _draft(app, number)
+    case_id = reissue_draft(app, number)
     auth.login("applicant")
-    assert _submit_page(client, case_id).status_code == 302
+    assert submit_in_page(client, case_id).status_code == 302
     auth.logout()
-    assert _status(app, case_id) == "registered"
+    assert status_of(app, case_id) == "registered"
     return case_id
 
 
@@ -52,7 +52,7 @@ def test_a_reissuance_missing_a_document_gets_the_signed_appendix_4_refusal_of_f
     certificate = issued_certificate(app, client, auth)
     auth.logout()
     case_id = _submitted_reissue(app, client, auth, certificate.number)
-    second = _draft(app, certificate.number)
+    second = reissue_draft(app, certificate.number)
 
     # The clerk checks the documents (п.12) and finds the lease missing: the refusal is drafted, not sent.
     auth.login("clerk")
@@ -62,7 +62,7 @@ def test_a_reissuance_missing_a_document_gets_the_signed_appendix_4_refusal_of_f
     assert "Documents of the re-issuance (п.12)" in form and "Appendix 4" in form
     assert _record_missing_lease(client, case_id).status_code == 302
     auth.logout()
-    assert _status(app, case_id) == "decision_drafted"
+    assert status_of(app, case_id) == "decision_drafted"
     with app.app_context():
         case = db.session.get(Application, case_id)
         decision = db.session.scalar(db.select(Decision).filter_by(application_id=case_id))
@@ -97,9 +97,9 @@ def test_a_reissuance_missing_a_document_gets_the_signed_appendix_4_refusal_of_f
     to_sign = client.get(f"/staff/decisions/{decision_id}/document-to-sign.xml").data
     assert b'refusal="further_consideration"' in to_sign and b'paragraph="\xd0\xbf. 12"' in to_sign
     auth.logout()
-    assert _sign_in_page(client, auth, decision_id).status_code == 302
+    assert sign_in_page_as_signatory(client, auth, decision_id).status_code == 302
 
-    assert _status(app, case_id) == "incomplete_refused"
+    assert status_of(app, case_id) == "incomplete_refused"
     with app.app_context():
         decision = db.session.get(Decision, decision_id)
         assert decision.status == "signed" and decision.number.startswith("DMP-R-")
@@ -119,8 +119,8 @@ def test_a_reissuance_missing_a_document_gets_the_signed_appendix_4_refusal_of_f
     shown_ru = client.get(f"/applications/{case_id}/decision").get_data(as_text=True)
     assert forms.line("appendix_4", "title_further_consideration", "ru") in shown_ru and LEASE_RU in shown_ru
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    assert _submit_page(client, second).status_code == 302
-    assert _status(app, second) == "registered"
+    assert submit_in_page(client, second).status_code == 302
+    assert status_of(app, second) == "registered"
 
 
 def test_an_accreditation_missing_a_document_still_gets_the_clerks_refusal_of_further_consideration(
@@ -129,7 +129,7 @@ def test_an_accreditation_missing_a_document_still_gets_the_clerks_refusal_of_fu
     auth.login("clerk")
     assert _record_missing_lease(client, case_id).status_code == 302
     auth.logout()
-    assert _status(app, case_id) == "incomplete_refused"  # п.7: at once, by the clerk
+    assert status_of(app, case_id) == "incomplete_refused"  # п.7: at once, by the clerk
     with app.app_context():
         assert db.session.scalar(db.select(Decision).filter_by(application_id=case_id)) is None
         assert {d.code: d.state for d in db.session.get(Application, case_id).deadlines}["completeness"] == "met"

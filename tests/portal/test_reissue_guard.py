@@ -10,59 +10,31 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
-from portal.accounts.models import User
 from portal.applications import services as applications
 from portal.applications.models import CHANCELLERY, Application
-from portal.core.clock import ALMATY, now_utc
+from portal.core.clock import now_utc
 from portal.decisions.models import Decision
 from portal.extensions import db
 from portal.gateway.services import fetch_state_facts
 from portal.review import services as review
-from tests.conftest import csrf_token, post_form
-from tests.portal.officials import sign_decision, sign_decision_in_page
-from tests.portal.test_register import FULL, OVERRIDE, issued_certificate
+from tests.conftest import post_form
+from tests.portal.factories import (FULL, OVERRIDE, issued_certificate, reissue_draft, sign_in_page_as_signatory,
+                                    status_of, submit_in_page, user_named)
+from tests.portal.officials import sign_decision
+from tests.support.html import field_value
 
 OWN_BIN = "210640005550"  # Altyn, the demo "applicant"
-
-
-def _user(username: str) -> User:
-    return db.session.scalar(db.select(User).filter_by(username=username))
-
-
-def _draft(app, number: str, route: str = "portal") -> int:
-    with app.app_context():
-        owner, clerk = _user("applicant"), _user("clerk")
-        case = applications.start_draft(clerk if route == CHANCELLERY else owner, "reissue", owner.organization,
-                                        route=route)
-        if route == CHANCELLERY:
-            case.received_at = now_utc() - timedelta(minutes=5)
-        applications.save_draft(case, {**FULL, "kind": "reissue", "reissue_certificate_number": number,
-                                       "reissue_reason": "Новый юридический адрес"}, owner)
-        db.session.commit()
-        return case.id
-
-
-def _submit_page(client, case_id: int):
-    """Submit through the page as the applicant (an unsigned package, which the tests' portal accepts)."""
-    path = f"/applications/{case_id}/submit"
-    return client.post(path, data={"csrf_token": csrf_token(client, path), "confirm_incomplete": "y", "submit": "1"})
-
-
-def _status(app, case_id: int) -> str:
-    with app.app_context():
-        return db.session.get(Application, case_id).status
 
 
 def _to_decision(app, case_id: int) -> None:
     """The clerk's completeness check and review with no grounds: the certificate is due."""
     with app.app_context():
-        case, clerk = db.session.get(Application, case_id), _user("clerk")
+        case, clerk = db.session.get(Application, case_id), user_named("clerk")
         review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
         fetch_state_facts(case, clerk)
         review.decide_review(case, clerk, {}, {}, "", None, None)
@@ -74,21 +46,13 @@ def _draft_in_page(client, auth, case_id: int, button: str) -> int:
     auth.login("clerk")
     page = client.get(f"/applications/{case_id}").get_data(as_text=True)
     assert button in page, page
-    version = re.search(r'name="version" value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
     response = post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
                          page=f"/applications/{case_id}")
     assert response.status_code == 302
     auth.logout()
     with client.application.app_context():
         return db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
-
-
-def _sign_in_page(client, auth, decision_id: int):
-    auth.login("signatory")
-    with client.application.app_context():
-        response = sign_decision_in_page(client, decision_id)
-    auth.logout()
-    return response
 
 
 def _listed(register_page: str) -> list[str]:
@@ -106,10 +70,10 @@ def _current(client, number: str) -> bool:
 
 def test_a_second_reissuance_is_refused_on_the_submit_page_while_the_first_is_open(app, client, auth):
     certificate = issued_certificate(app, client, auth)
-    first, second = _draft(app, certificate.number), _draft(app, certificate.number.lower())
+    first, second = reissue_draft(app, certificate.number), reissue_draft(app, certificate.number.lower())
     auth.login("applicant")
-    assert _submit_page(client, first).status_code == 302
-    assert _status(app, first) == "registered"
+    assert submit_in_page(client, first).status_code == 302
+    assert status_of(app, first) == "registered"
     with app.app_context():
         first_number = db.session.get(Application, first).number
         assert db.session.get(Application, first).reissue_claim == certificate.number
@@ -120,50 +84,50 @@ def test_a_second_reissuance_is_refused_on_the_submit_page_while_the_first_is_op
     assert edit.status_code == 200
     error = re.search(r'id="reissue_certificate_number-error">([^<]*)<', edit.get_data(as_text=True))
     assert error and "is already being re-issued" in error.group(1)
-    response = _submit_page(client, second)
+    response = submit_in_page(client, second)
     assert response.status_code != 302 and "is already being re-issued" in response.get_data(as_text=True)
-    assert _status(app, second) == "draft"
+    assert status_of(app, second) == "draft"
 
     # The first is refused (an incomplete package, п.12): the refusal is drafted and, until it is signed, the
     # certificate stays held; once signed, the certificate is free again.
     with app.app_context():
-        review.decide_completeness(db.session.get(Application, first), _user("clerk"),
+        review.decide_completeness(db.session.get(Application, first), user_named("clerk"),
                                    [{"code": "server_room_lease", "problem": "missing"}], "Нет договора аренды.", None,
                                    override_reason=OVERRIDE)
         db.session.commit()
-    assert _status(app, first) == "decision_drafted"
+    assert status_of(app, first) == "decision_drafted"
     assert "is already being re-issued" in client.get(f"/applications/{second}/submit").get_data(as_text=True)
     with app.app_context():
         decision_id = db.session.scalar(db.select(Decision.id).filter_by(application_id=first))
     auth.logout()
-    assert _sign_in_page(client, auth, decision_id).status_code == 302
+    assert sign_in_page_as_signatory(client, auth, decision_id).status_code == 302
     auth.login("applicant")
-    assert _status(app, first) == "incomplete_refused"
+    assert status_of(app, first) == "incomplete_refused"
     assert "is already being re-issued" not in client.get(f"/applications/{second}/submit").get_data(as_text=True)
-    assert _submit_page(client, second).status_code == 302
-    assert _status(app, second) == "registered"
+    assert submit_in_page(client, second).status_code == 302
+    assert status_of(app, second) == "registered"
 
 
 def test_after_the_reissue_is_issued_the_old_number_is_refused_and_the_new_one_is_accepted(app, client, auth):
     certificate = issued_certificate(app, client, auth)
-    first = _draft(app, certificate.number)
+    first = reissue_draft(app, certificate.number)
     auth.login("applicant")
-    assert _submit_page(client, first).status_code == 302
+    assert submit_in_page(client, first).status_code == 302
     auth.logout()
     _to_decision(app, first)
     decision_id = _draft_in_page(client, auth, first, "Draft the final decision")
-    assert _sign_in_page(client, auth, decision_id).status_code == 302
+    assert sign_in_page_as_signatory(client, auth, decision_id).status_code == 302
     with app.app_context():
         reissued = db.session.get(Decision, decision_id)
         new_number, valid_until = reissued.number, reissued.valid_until
     assert valid_until == certificate.valid_until  # the same accreditation's term, not a fresh year
 
-    again, onward = _draft(app, certificate.number), _draft(app, new_number)
+    again, onward = reissue_draft(app, certificate.number), reissue_draft(app, new_number)
     auth.login("applicant")
     page = client.get(f"/applications/{again}/submit").get_data(as_text=True)
     assert f"Certificate {certificate.number} has already been re-issued" in page and new_number in page
-    assert _submit_page(client, again).status_code != 302 and _status(app, again) == "draft"
-    assert _submit_page(client, onward).status_code == 302 and _status(app, onward) == "registered"
+    assert submit_in_page(client, again).status_code != 302 and status_of(app, again) == "draft"
+    assert submit_in_page(client, onward).status_code == 302 and status_of(app, onward) == "registered"
 
     register = client.get(f"/register?q={OWN_BIN}").get_data(as_text=True)
     assert new_number in register and certificate.number not in register
@@ -174,9 +138,9 @@ def test_after_the_reissue_is_issued_the_old_number_is_refused_and_the_new_one_i
 
 def test_the_database_refuses_a_second_hold_even_past_the_checks(app, client, auth):
     certificate = issued_certificate(app, client, auth)
-    first, second = _draft(app, certificate.number), _draft(app, certificate.number)
+    first, second = reissue_draft(app, certificate.number), reissue_draft(app, certificate.number)
     with app.app_context():
-        assert applications.submit(db.session.get(Application, first), _user("applicant"))
+        assert applications.submit(db.session.get(Application, first), user_named("applicant"))
         db.session.commit()
     with app.app_context():
         with pytest.raises(IntegrityError):  # an UPDATE that skips every service check
@@ -202,23 +166,23 @@ def test_two_submissions_at_once_the_second_is_refused_by_the_database(app, clie
     from portal.register import queries
 
     certificate = issued_certificate(app, client, auth)
-    first, second, paper = (_draft(app, certificate.number), _draft(app, certificate.number),
-                            _draft(app, certificate.number, route=CHANCELLERY))
+    first, second, paper = (reissue_draft(app, certificate.number), reissue_draft(app, certificate.number),
+                            reissue_draft(app, certificate.number, route=CHANCELLERY))
     with app.app_context():
-        assert applications.submit(db.session.get(Application, first), _user("applicant"))
+        assert applications.submit(db.session.get(Application, first), user_named("applicant"))
         db.session.commit()
     monkeypatch.setattr(queries, "reissue_obstacle", lambda application: None)  # the check saw it free
     auth.login("applicant")
-    response = _submit_page(client, second)  # the page shows why, and the draft stays a draft
+    response = submit_in_page(client, second)  # the page shows why, and the draft stays a draft
     assert response.status_code != 302 and "is already being re-issued" in response.get_data(as_text=True)
     auth.logout()
     with app.app_context():
         with pytest.raises(applications.ReissueRefused):
-            applications.submit(db.session.get(Application, second), _user("applicant"))
+            applications.submit(db.session.get(Application, second), user_named("applicant"))
         db.session.rollback()
         assert db.session.get(Application, second).status == "draft"
         # On paper the case is registered as received (п.7), holding nothing: п.12 answers it.
-        assert applications.submit(db.session.get(Application, paper), _user("clerk"))
+        assert applications.submit(db.session.get(Application, paper), user_named("clerk"))
         db.session.commit()
         case = db.session.get(Application, paper)
         assert case.status == "registered" and case.reissue_claim is None
@@ -228,23 +192,23 @@ def test_two_submissions_at_once_the_second_is_refused_by_the_database(app, clie
 
 def test_a_paper_reissuance_of_a_certificate_being_reissued_is_refused_under_p12(app, client, auth):
     certificate = issued_certificate(app, client, auth)
-    first = _draft(app, certificate.number)
+    first = reissue_draft(app, certificate.number)
     auth.login("applicant")
-    assert _submit_page(client, first).status_code == 302
+    assert submit_in_page(client, first).status_code == 302
     auth.logout()
     with app.app_context():
         first_number = db.session.get(Application, first).number
 
-    paper = _draft(app, certificate.number, route=CHANCELLERY)
+    paper = reissue_draft(app, certificate.number, route=CHANCELLERY)
     auth.login("clerk")
     page = client.get(f"/applications/{paper}/submit").get_data(as_text=True)
     assert f"is already being re-issued on application {first_number}" in page  # the clerk sees it
     assert "motivated refusal of further consideration (п.12)" in page and 'name="submit"' in page
-    assert _submit_page(client, paper).status_code == 302  # registered on the day it was received (п.7)
+    assert submit_in_page(client, paper).status_code == 302  # registered on the day it was received (п.7)
     case_page = client.get(f"/applications/{paper}").get_data(as_text=True)
     assert "Draft the motivated refusal (п.12)" in case_page and "Check completeness" not in case_page
     auth.logout()
-    assert _status(app, paper) == "registered"
+    assert status_of(app, paper) == "registered"
 
     decision_id = _draft_in_page(client, auth, paper, "Draft the motivated refusal (п.12)")
     with app.app_context():
@@ -253,12 +217,12 @@ def test_a_paper_reissuance_of_a_certificate_being_reissued_is_refused_under_p12
         [ground] = decision.content["grounds"]
         assert ground["paragraph"] == "п. 12" and first_number in ground["reasoning"]["ru"]
         assert set(ground["reasoning"]) == {"kk", "ru", "en"} and "hearing" not in decision.content
-    assert _sign_in_page(client, auth, decision_id).status_code == 302  # signed like every Appendix 4 document
+    assert sign_in_page_as_signatory(client, auth, decision_id).status_code == 302  # signed like every Appendix 4 document
     with app.app_context():
         decision = db.session.get(Decision, decision_id)
         assert decision.status == "signed" and decision.number.startswith("DMP-R-")
         assert b'paragraph="\xd0\xbf. 12"' in decision.document  # the signed XML cites п. 12
-    assert _status(app, paper) == "refused"
+    assert status_of(app, paper) == "refused"
     with app.app_context():  # the refusal is the act the п.12 check ends in: its terms are met, not dropped
         terms = {d.code: d.state for d in db.session.get(Application, paper).deadlines}
         assert terms["reissue_review"] == terms["completeness"] == terms["service_reissue"] == "met"
@@ -271,14 +235,14 @@ def test_a_paper_reissuance_of_a_certificate_being_reissued_is_refused_under_p12
     assert "п. 12" in shown and "уже переоформляется" in shown
     auth.logout()
     # The refusal touched neither the certificate nor the first case's hold.
-    assert _current(client, certificate.number) and _status(app, first) == "registered"
+    assert _current(client, certificate.number) and status_of(app, first) == "registered"
 
 
 def test_a_paper_reissuance_of_a_foreign_or_replaced_certificate_offers_only_the_p12_refusal(app, client, auth):
     certificate = issued_certificate(app, client, auth)
-    paper = _draft(app, "DMP-C-2020-999999", route=CHANCELLERY)
+    paper = reissue_draft(app, "DMP-C-2020-999999", route=CHANCELLERY)
     with app.app_context():
-        assert applications.submit(db.session.get(Application, paper), _user("clerk"))
+        assert applications.submit(db.session.get(Application, paper), user_named("clerk"))
         db.session.commit()
     _to_decision(app, paper)  # even reviewed, no certificate can be drafted for it
     decision_id = _draft_in_page(client, auth, paper, "Draft the motivated refusal (п.12)")
@@ -292,10 +256,10 @@ def test_a_paper_reissuance_of_a_foreign_or_replaced_certificate_offers_only_the
 
 def _two_drafted_certificates(app, client, auth, number: str) -> tuple[int, int, int, int]:
     """Two re-issuances of `number` with drafted certificates, the second's hold removed as before this guard."""
-    first, second = _draft(app, number), _draft(app, number, route=CHANCELLERY)
+    first, second = reissue_draft(app, number), reissue_draft(app, number, route=CHANCELLERY)
     with app.app_context():
-        assert applications.submit(db.session.get(Application, first), _user("applicant"))
-        assert applications.submit(db.session.get(Application, second), _user("clerk"))
+        assert applications.submit(db.session.get(Application, first), user_named("applicant"))
+        assert applications.submit(db.session.get(Application, second), user_named("clerk"))
         db.session.commit()
     _to_decision(app, first)
     _to_decision(app, second)
@@ -303,7 +267,7 @@ def _two_drafted_certificates(app, client, auth, number: str) -> tuple[int, int,
     with app.app_context():
         # A second drafted certificate only arises from data older than the guard: drafted by hand here.
         case = db.session.get(Application, second)
-        row = Decision(application_id=second, kind="certificate", status="drafted", drafted_by_id=_user("clerk").id,
+        row = Decision(application_id=second, kind="certificate", status="drafted", drafted_by_id=user_named("clerk").id,
                        drafted_at=now_utc(), content={**db.session.get(Decision, first_decision).content})
         db.session.add(row)
         case.status = "decision_drafted"
@@ -315,15 +279,15 @@ def test_signing_refuses_a_second_certificate_for_a_certificate_already_replaced
     certificate = issued_certificate(app, client, auth)
     first, second, first_decision, second_decision = _two_drafted_certificates(app, client, auth, certificate.number)
     # The first holds the certificate: the second cannot be signed even before the first is.
-    refused = _sign_in_page(client, auth, second_decision)
+    refused = sign_in_page_as_signatory(client, auth, second_decision)
     assert refused.status_code == 409 and "This certificate cannot be issued" in refused.get_data(as_text=True)
-    assert _sign_in_page(client, auth, first_decision).status_code == 302
-    refused = _sign_in_page(client, auth, second_decision)
+    assert sign_in_page_as_signatory(client, auth, first_decision).status_code == 302
+    refused = sign_in_page_as_signatory(client, auth, second_decision)
     assert refused.status_code == 409 and "has already been re-issued" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Decision, second_decision).status == "drafted"
         new_number = db.session.get(Decision, first_decision).number
-    assert _status(app, second) == "decision_drafted"
+    assert status_of(app, second) == "decision_drafted"
     register = client.get(f"/register?q={OWN_BIN}").get_data(as_text=True)
     assert _listed(register) == [new_number]
     assert _current(client, new_number) and not _current(client, certificate.number)
@@ -361,7 +325,7 @@ def test_two_signatories_at_once_issue_one_certificate(app, client, auth, monkey
         with app.app_context():
             decision = db.session.get(Decision, decision_id)
             try:
-                sign_decision(decision, _user("signatory"))
+                sign_decision(decision, user_named("signatory"))
                 db.session.commit()
                 outcomes.append("signed")
             except ReissueRefused:

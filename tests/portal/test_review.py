@@ -8,32 +8,7 @@ from portal.extensions import db
 from portal.gateway.services import fetch_state_facts
 from portal.review.models import ReviewDecision
 from tests.conftest import csrf_token, post_form
-
-# Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
-OVERRIDE = "The originals were checked at the chancellery."
-
-
-def registered_case(app) -> int:
-    with app.app_context():
-        return db.session.scalar(db.select(Application.id).filter_by(status="registered"))
-
-
-def case_state(app, case_id):
-    with app.app_context():
-        case = db.session.get(Application, case_id)
-        return case.status, {d.code: d.state for d in case.deadlines}, case.version
-
-
-def complete(client, case_id):
-    return post_form(client, f"/staff/cases/{case_id}/completeness", {"version": _version(client, case_id),
-                                                                       "override_reason": OVERRIDE})
-
-
-def _version(client, case_id) -> str:
-    page = client.get(f"/staff/cases/{case_id}/completeness").get_data(as_text=True)
-    import re
-
-    return re.search(r'name="version" value="(\d+)"', page).group(1)
+from tests.portal.factories import OVERRIDE, _version, case_state, complete, registered_case
 
 
 def test_the_clerk_gets_state_facts_marked_as_the_development_source(app, client, auth):

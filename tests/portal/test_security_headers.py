@@ -16,7 +16,7 @@ from portal import ROOT, create_app
 from portal.applications.models import Application
 from portal.extensions import db
 from tests.conftest import Auth, csrf_token
-from tests.portal.test_applications_intake import PDF, new_application, required_codes, upload
+from tests.portal.factories import PDF, new_application, required_codes, upload
 
 TEMPLATES = Path(ROOT) / "templates"
 

@@ -1,35 +1,12 @@
 """Sessions end after SESSION_IDLE_MINUTES without activity, and PERMANENT_SESSION_LIFETIME after the log-in.
 
-Time is moved by replacing the clock the security hook reads (portal.core.security.now_utc); nothing sleeps.
+Time is moved with the portal's one clock (the `clock` fixture of tests/conftest.py); nothing sleeps.
 """
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
-from portal.core.clock import now_utc
 from tests.conftest import csrf_token
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self):
-        self.now = now_utc()
-
-    def __call__(self):
-        return self.now
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    clock = Clock()
-    monkeypatch.setattr("portal.core.security.now_utc", clock)
-    return clock
 
 
 def test_an_idle_session_ends_with_a_message_and_the_way_back(app, client, auth, clock):

@@ -1,56 +1,22 @@
 """Signatures in the portal through the test client: log-in with EDS, a signed application, /verify."""
 from __future__ import annotations
 
-import io
 import json
 from datetime import timedelta
 
 import pytest
 
 from portal.accounts.models import Organization, User
-from portal.applications.models import Application
 from portal.core.clock import now_utc
 from portal.extensions import db
-from portal.signatures.models import LoginChallenge, Signature
-from portal.signatures.signing import sign_xml
+from portal.signatures.models import LoginChallenge
 from tests.conftest import NEW_ORGANIZATION, csrf_token, post_form
-from tests.portal.test_applications_intake import form_data, new_application
-
-DEMO_BIN = "210640005550"  # the demo applicant's organisation
-OTHER_BIN = "180540007773"  # applicant2's
-
-
-@pytest.fixture
-def sign(portal_pki):
-    """sign(xml, bin, kind) with a key of the tests' PKI (kind: sign, auth, employee, expired, revoked)."""
-
-    def _sign(xml: bytes, bin_: str = DEMO_BIN, kind: str = "sign") -> bytes:
-        folder = portal_pki / "orgs" / bin_
-        return sign_xml(xml, (folder / f"{kind}.key").read_bytes(), (folder / f"{kind}.pem").read_bytes())
-
-    return _sign
-
-
-def upload(client, path: str, data: bytes, page: str | None = None, as_text: bool = False, **fields):
-    """POST a signed document as a file (or pasted), with the page's CSRF token."""
-    form = {**fields, "csrf_token": csrf_token(client, page or path)}
-    if as_text:
-        form["signed_text"] = data.decode("utf-8")
-    else:
-        form["signed_file"] = (io.BytesIO(data), "signed.xml")
-    return client.post(path, data=form, content_type="multipart/form-data")
+from tests.portal.eds import (DEMO_BIN, OTHER_BIN, application_xml, draft, eds_login, signed_challenge, stored,
+                              submit_signed, upload)
+from tests.portal.factories import form_data, new_application
 
 
 # --- log-in with EDS -------------------------------------------------------------------------
-
-def signed_challenge(client, sign, bin_=NEW_ORGANIZATION["bin"], kind="auth") -> bytes:
-    document = client.get("/login/eds/challenge.xml")
-    assert document.status_code == 200 and b"loginChallenge" in document.data
-    return sign(document.data, bin_, kind)
-
-
-def eds_login(client, data: bytes, as_text: bool = False):
-    return upload(client, "/login/eds", data, as_text=as_text)
 
 
 def test_the_login_page_offers_eds_and_the_eds_page_the_challenge(client):
@@ -142,33 +108,6 @@ def test_a_document_that_is_not_the_challenge_cannot_log_in(client, sign):
 
 
 # --- a signed application --------------------------------------------------------------------
-
-def draft(client, auth, username="applicant") -> int:
-    auth.login(username)
-    application_id = new_application(client)
-    assert post_form(client, f"/applications/{application_id}/edit", form_data()).status_code == 302
-    return application_id
-
-
-def application_xml(client, application_id: int) -> bytes:
-    response = client.get(f"/applications/{application_id}/application.xml")
-    assert response.status_code == 200 and response.mimetype == "application/xml"
-    return response.data
-
-
-def submit_signed(client, application_id: int, data: bytes):
-    path = f"/applications/{application_id}/submit"
-    return upload(client, path, data, submit="1", confirm_incomplete="y")
-
-
-def stored(app, application_id: int) -> tuple[str, list[Signature]]:
-    with app.app_context():
-        application = db.session.get(Application, application_id)
-        signatures = list(application.signatures)
-        for s in signatures:
-            s.document  # noqa: B018  (a deferred column: read it before the row leaves the session)
-            db.session.expunge(s)
-        return application.status, signatures
 
 
 def test_a_signed_application_is_registered_with_its_report(app, client, auth, sign):

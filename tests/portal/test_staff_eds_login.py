@@ -7,7 +7,7 @@ from portal.accounts.models import Organization, User
 from portal.extensions import db
 from portal.signatures.pki import DEMO_PROVIDER, issue_cert, key_pem, cert_pem, new_key, person_name
 from portal.signatures.signing import sign_xml
-from tests.portal.test_signatures_portal import eds_login
+from tests.portal.eds import eds_login
 
 
 def _signed_challenge(client, folder) -> bytes:

@@ -8,36 +8,12 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from portal.applications import services as applications
 from portal.applications.models import Application
 from portal.core.clock import ALMATY
 from portal.deadlines.models import Deadline, DeadlineEffect
 from portal.events.models import Event
 from portal.extensions import db
-
-RECEIVED = datetime(2026, 3, 20, 18, 45, tzinfo=ALMATY)  # registered 26.03.2026; service due 09.04.2026
-
-
-def register_cases(app, count: int, received=RECEIVED) -> list[int]:
-    with app.app_context():
-        owner = db.session.scalar(db.select(Application).filter_by(status="draft")).created_by
-        ids = []
-        for _ in range(count):
-            case = applications.start_draft(owner, "accreditation", owner.organization)
-            applications.save_draft(case, {"legal_name": "X", "bin": "210640005550",
-                                           "main": {"settlement": "Астана", "address": "a"}}, owner)
-            db.session.flush()
-            applications.submit(case, owner, received_at=received)
-            ids.append(case.id)
-        db.session.commit()
-        return ids
-
-
-def sweep(app, now: datetime) -> dict:
-    from portal.deadlines.sweeper import sweep as run
-
-    with app.app_context():
-        return run(now)
+from tests.portal.factories import register_cases, sweep
 
 
 def effects(app, case_id: int) -> list[tuple[str, str]]:

@@ -29,9 +29,9 @@ from portal.signatures import application_xml, schema
 from portal.signatures import services as signatures
 from portal.signatures.models import LoginChallenge, Signature
 from tests.conftest import NEW_ORGANIZATION, post_form
-from tests.portal.test_hearings import case_with_grounds, send_notice
-from tests.portal.test_signatures_portal import (DEMO_BIN, application_xml as download_application, draft,  # noqa: F401
-                                                 sign, signed_challenge, stored, submit_signed, upload)
+from tests.portal.eds import (DEMO_BIN, application_xml as download_application, draft, signed_challenge, stored,
+                              submit_signed, upload)
+from tests.portal.factories import case_with_grounds, send_notice
 
 REFUSED = "contains something the portal cannot show in full"
 

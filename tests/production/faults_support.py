@@ -29,7 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from tests.pdfs import assemble_pdf
-from tests.production.test_production_setup import (
+from tests.production.support import (
     BIN,
     LOOP_SECONDS,
     ROOT,

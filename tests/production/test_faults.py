@@ -51,13 +51,7 @@ from tests.production.faults_support import (
     submit,
     upload,
 )
-from tests.production.test_production_setup import (
-    CLEAN_EXIT,
-    DATABASE_URL,
-    drop_database,
-    fresh_database,
-    wait_for,
-)
+from tests.production.support import CLEAN_EXIT, DATABASE_URL, drop_database, fresh_database, wait_for
 
 LOAD_SECONDS = float(os.environ.get("LOAD_SECONDS", "20"))
 FILING_EVERY = float(os.environ.get("LOAD_FILING_EVERY", "2"))   # seconds between two filings
@@ -175,7 +169,7 @@ def test_steady_load_has_no_errors_and_workers_do_not_grow(request, tmp_path_fac
 
 # --- 2. a worker killed in the middle of an upload and of a submission ------------------------------
 
-PAUSE = 2  # seconds each test-only pause lasts (portal/applications/faults.py): the kill comes inside it
+PAUSE = 2  # seconds each test-only pause lasts (portal/core/faults.py): the kill comes inside it
 
 
 def paused_worker(web, offset: int, point: str, timeout: float = 30) -> int:
@@ -238,6 +232,10 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
         db = Database(setup.database_url)
         figures = {}
         try:
+            # The demo seed's own cases have their documents: the counts below are on top of those.
+            seeded = files_match_rows(db, setup.uploads)
+            assert seeded["files"] == seeded["rows"] and not seeded["other_files"], seeded
+            seeded = seeded["rows"]
             # a) killed while the file is being written (a .part file on disk, no row)
             big = PDF + b"%" + os.urandom(256 * 1024)  # several chunks
             figures["killed_writing"] = kill_mid(setup, "upload.part",
@@ -249,7 +247,7 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
             left = files_match_rows(db, setup.uploads)
             figures["killed_before_commit"]["on_disk"] = left
             assert db.application(application_id)["documents"] == 0, "a row of a killed upload was committed"
-            assert left["rows"] == 0 and len(left["orphaned_files"]) == 1 and len(left["other_files"]) == 1, left
+            assert left["rows"] == seeded and len(left["orphaned_files"]) == 1 and len(left["other_files"]) == 1, left
 
             # The housekeeping command removes what no row names (here without a grace period: nothing is in flight).
             cleaned = setup.run_flask("documents", "clean-orphans", "--older-than", "0")
@@ -257,7 +255,7 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
             figures["clean_orphans"] = json.loads(cleaned.stdout.strip().splitlines()[-1])
             assert figures["clean_orphans"]["removed"] == 2, figures["clean_orphans"]
             after_cleaning = files_match_rows(db, setup.uploads)
-            assert after_cleaning["files"] == after_cleaning["rows"] == 0 and not after_cleaning["other_files"]
+            assert after_cleaning["files"] == after_cleaning["rows"] == seeded and not after_cleaning["other_files"]
 
             # The applicant tries again: each item gets its document, once.
             for code in codes:
@@ -300,7 +298,7 @@ def test_worker_killed_mid_upload_and_mid_submission(request, tmp_path_factory):
 
             final = files_match_rows(db, setup.uploads)
             figures["files_at_end"] = final
-            assert final["files"] == final["rows"] == len(codes), final
+            assert final["files"] == final["rows"] == seeded + len(codes), final
             assert not final["orphaned_files"] and not final["rows_without_file"] and not final["other_files"], final
             record("worker_killed", {"ok": True, **figures})
         except BaseException:

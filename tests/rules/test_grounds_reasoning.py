@@ -6,7 +6,7 @@ import pytest
 from rules.grounds import assess, not_met_by_a_fact
 from rules.law import LANGS, load_seed_versions
 from rules.reasoning import unfinished
-from tests.rules.test_rules_grounds import GOOD_STATE, good_application
+from tests.rules.factories import GOOD_STATE, good_application
 
 LAW = load_seed_versions()[0]
 MACHINE = re.compile(r"\w+=|\b(True|False|None)\b|main_complex|_kz\b|\bKZ\b")

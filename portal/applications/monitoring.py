@@ -1,10 +1,13 @@
-"""The monitoring feed of п.14: every stage change as JSON, for the state monitoring system."""
+"""The monitoring feed of п.14: every stage change of the filed cases as JSON, for the state monitoring system.
+
+The cases' events (portal/events/) joined to the cases: it lives here, above both."""
 from __future__ import annotations
 
 from flask import Blueprint, request
 from sqlalchemy import select
 
 from portal.accounts.models import ADMIN, AUTHORITY, PROVIDER_ROLES
+from portal.applications.models import DRAFT, Application
 from portal.core.forms import bounded_int
 from portal.core.permissions import roles_required
 from portal.events.models import Event
@@ -19,8 +22,6 @@ PAGE = 200
 def monitoring_events():
     since = request.args.get("since", 0, type=bounded_int)
     limit = min(max(request.args.get("limit", PAGE, type=int), 1), PAGE)
-    from portal.applications.models import DRAFT, Application
-
     # Drafts are the applicant's own business until submitted; the feed shows filed cases only.
     rows = list(db.session.scalars(
         select(Event).join(Application, Application.id == Event.application_id)

@@ -1,0 +1,1 @@
+"""Support modules the tests share (not tests themselves)."""
