@@ -17,6 +17,8 @@ from portal.core.clock import ALMATY
 from portal.core.i18n import gettext, official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.labels import register
+from rules.deadlines import (COMPLAINT_AUTHORITY, COMPLAINT_FORWARD, COMPLAINT_PROVIDER, COMPLETENESS, HEARING, HEARING_NOTICE,
+                            REGISTRATION, REISSUE_REVIEW, REVIEW, SERVICE, SERVICE_REISSUE)
 
 # Who reads the step: the applicant, or one of the provider's staff.
 APPLICANT, CLERK, SIGNATORY = "applicant", "clerk", "signatory"
@@ -110,7 +112,7 @@ _PROVIDER_WORKS = _l("Nothing to do now: the provider is working on your applica
 
 def _applicant_hearing(facts: CaseFacts, now: datetime) -> NextStep:
     hearing = facts.hearing or HearingFacts(method="in_person")
-    hearing_term, service = _term(facts, "hearing"), _term(facts, "service", "service_reissue")
+    hearing_term, service = _term(facts, HEARING), _term(facts, SERVICE, SERVICE_REISSUE)
     if hearing.waived:
         return _waived(service)
     if hearing.method == "written":
@@ -145,7 +147,7 @@ def _read(key: str, message) -> NextStep:
 
 
 def _applicant(facts: CaseFacts, now: datetime) -> NextStep | None:
-    status, service = facts.status, _term(facts, "service", "service_reissue")
+    status, service = facts.status, _term(facts, SERVICE, SERVICE_REISSUE)
     if status == "draft":
         if facts.ready_to_submit:
             return NextStep("submit", _sentence(_l("Sign and submit the application.")), ACT, None,
@@ -154,10 +156,10 @@ def _applicant(facts: CaseFacts, now: datetime) -> NextStep | None:
                         "applications.edit", gettext("Continue the application"))
     if status == "registered":
         return _wait("completeness", _l("Nothing to do: the provider checks that your documents are complete by "
-                                        "%(day)s."), _term(facts, "completeness"), _PROVIDER_WORKS)
+                                        "%(day)s."), _term(facts, COMPLETENESS), _PROVIDER_WORKS)
     if status == "under_review":
         return _wait("review", _l("Nothing to do: the provider reviews your application until %(day)s."),
-                     _term(facts, "reissue_review", "review"), _PROVIDER_WORKS)
+                     _term(facts, REISSUE_REVIEW, REVIEW), _PROVIDER_WORKS)
     if status == "preliminary_refusal":
         return _applicant_hearing(facts, now)
     if status in ("hearing_held", "decision_drafted") and facts.hearing and facts.hearing.waived:
@@ -180,20 +182,20 @@ def _applicant(facts: CaseFacts, now: datetime) -> NextStep | None:
 # --- the provider's staff ----------------------------------------------------------------------
 
 _DRAFT_DECISION = ("draft_decision", _l("Draft the final decision by %(day)s."), _l("Draft the final decision."),
-                   ("service", "service_reissue"), "applications.case", _l("Draft the final decision"),
+                   (SERVICE, SERVICE_REISSUE), "applications.case", _l("Draft the final decision"),
                    "#workbench-heading")
 _CLERK_STEPS = {
     # status: (key, sentence, sentence without a term, term codes, where it is done, link text, anchor)
     "registered": ("check_completeness", _l("Check completeness by %(day)s."), _l("Check completeness."),
-                   ("completeness",), "review.completeness", _l("Check completeness"), ""),
+                   (COMPLETENESS,), "review.completeness", _l("Check completeness"), ""),
     "under_review": ("review", _l("Review the application against the Rules by %(day)s."),
-                     _l("Review the application against the Rules."), ("reissue_review", "review"), "review.review",
+                     _l("Review the application against the Rules."), (REISSUE_REVIEW, REVIEW), "review.review",
                      _l("Review against the Rules"), ""),
     "grounds_found": ("send_notice", _l("Send the preliminary decision to refuse and the hearing notice by %(day)s."),
-                      _l("Send the preliminary decision to refuse and the hearing notice."), ("hearing_notice",),
+                      _l("Send the preliminary decision to refuse and the hearing notice."), (HEARING_NOTICE,),
                       "hearings.notice", _l("Send the notice"), ""),
     "preliminary_refusal": ("record_hearing", _l("Hold the hearing and record it by %(day)s."),
-                            _l("Hold the hearing and record it."), ("hearing",), "hearings.record",
+                            _l("Hold the hearing and record it."), (HEARING,), "hearings.record",
                             _l("Record the hearing"), ""),
     "awaiting_decision": _DRAFT_DECISION,
     "hearing_held": _DRAFT_DECISION,
@@ -202,19 +204,19 @@ _CLERK_STEPS = {
 
 def _clerk(facts: CaseFacts) -> NextStep | None:
     if facts.reissue_refused:  # п.12: the documents do not allow the re-issuance, whatever the stage
-        term = _term(facts, "service_reissue")
+        term = _term(facts, SERVICE_REISSUE)
         day = term.due_date if term else None
         return _act("refuse_reissue", _l("Draft the motivated refusal (п.12) by %(day)s."),
                     _l("Draft the motivated refusal (п.12)."), day, "applications.case",
                     gettext("Draft the motivated refusal (п.12)"), "#workbench-heading", day=day)
     if facts.status == "registered" and facts.kind == "reissue":
-        term = _term(facts, "reissue_review", "completeness")
+        term = _term(facts, REISSUE_REVIEW, COMPLETENESS)
         day = term.due_date if term else None
         return _act("check_reissue", _l("Check the documents of the re-issuance by %(day)s."),
                     _l("Check the documents of the re-issuance."), day, "review.completeness",
                     gettext("Check the documents of the re-issuance (п.12)"), day=day)
     if facts.status == "preliminary_refusal" and facts.hearing and facts.hearing.waived:
-        term = _term(facts, "hearing")
+        term = _term(facts, HEARING)
         day = term.due_date if term else None
         return _act("record_waiver", _l("The applicant declined the hearing: record it by %(day)s, then draft the "
                                         "final decision."),
@@ -222,7 +224,7 @@ def _clerk(facts: CaseFacts) -> NextStep | None:
                     "hearings.record", gettext("Record the hearing"), day=day)
     if facts.status == "decision_drafted":
         return _wait("awaiting_signature", _l("Nothing to do: the authorised person signs the decision by %(day)s."),
-                     _term(facts, "service", "service_reissue"), _l("Nothing to do: the authorised person signs "
+                     _term(facts, SERVICE, SERVICE_REISSUE), _l("Nothing to do: the authorised person signs "
                                                                      "the decision."))
     spec = _CLERK_STEPS.get(facts.status)
     if spec is None:
@@ -236,7 +238,7 @@ def _clerk(facts: CaseFacts) -> NextStep | None:
 def _signatory(facts: CaseFacts) -> NextStep | None:
     if facts.status != "decision_drafted":
         return None
-    term = _term(facts, "service", "service_reissue")
+    term = _term(facts, SERVICE, SERVICE_REISSUE)
     day = term.due_date if term else None
     step = _act("sign", _l("Sign the decision by %(day)s."), _l("Sign the decision."), day, "decisions.queue",
                 gettext("Decisions to sign"), day=day)
@@ -265,11 +267,11 @@ def first_step(steps):
 # A complaint's terms named as the complaint's own, wherever its terms are listed (`code|label("complaint_term")`):
 # the deadlines' own names are the application's ("Registration of the application").
 COMPLAINT_TERMS = {
-    "registration": _l("Registration of the complaint"),
-    "complaint_forward": _l("The complaint satisfied in full by a favourable act, or forwarded to the "
+    REGISTRATION: _l("Registration of the complaint"),
+    COMPLAINT_FORWARD: _l("The complaint satisfied in full by a favourable act, or forwarded to the "
                             "quality-control authority"),
-    "complaint_provider": _l("Decision on the complaint addressed to the provider"),
-    "complaint_authority": _l("Decision on the complaint by the quality-control authority"),
+    COMPLAINT_PROVIDER: _l("Decision on the complaint addressed to the provider"),
+    COMPLAINT_AUTHORITY: _l("Decision on the complaint by the quality-control authority"),
     "authority_order": _l("Carrying out the decision on the complaint"),
 }
 register("complaint_term", COMPLAINT_TERMS)
@@ -280,10 +282,10 @@ _COMPLAINT_STEPS = {
     ("at_provider", APPLICANT): (
         "complaint_forward", _l("Your complaint is with the provider: it satisfies it in full or forwards it to the "
                                 "quality-control authority by %(day)s."),
-        _l("Your complaint is with the provider."), "complaint_forward", WAIT),
+        _l("Your complaint is with the provider."), COMPLAINT_FORWARD, WAIT),
     ("at_authority", APPLICANT): (
         "complaint_decision", _l("Decision on your complaint due by %(day)s."),
-        _l("Your complaint is with the quality-control authority."), "complaint_authority", WAIT),
+        _l("Your complaint is with the quality-control authority."), COMPLAINT_AUTHORITY, WAIT),
     ("order", APPLICANT): (
         "complaint_order", _l("The provider must carry out the decision on your complaint by %(day)s."),
         _l("The provider must carry out the decision on your complaint."), "authority_order", WAIT),
@@ -291,13 +293,13 @@ _COMPLAINT_STEPS = {
         "complaint_forward", _l("Satisfy the complaint in full by a favourable act, or forward it to the "
                                 "quality-control authority, by %(day)s."),
         _l("Satisfy the complaint in full by a favourable act, or forward it to the quality-control authority."),
-        "complaint_forward", ACT_BY),
+        COMPLAINT_FORWARD, ACT_BY),
     ("at_authority", "authority"): (
         "complaint_decision", _l("Decide on the complaint by %(day)s."), _l("Decide on the complaint."),
-        "complaint_authority", ACT_BY),
+        COMPLAINT_AUTHORITY, ACT_BY),
     ("at_authority", "provider"): (
         "complaint_decision", _l("Decision on the complaint by the quality-control authority due by %(day)s."),
-        _l("The complaint is with the quality-control authority."), "complaint_authority", WAIT),
+        _l("The complaint is with the quality-control authority."), COMPLAINT_AUTHORITY, WAIT),
     ("order", "provider"): (
         "complaint_order", _l("Carry out the decision on the complaint by %(day)s."),
         _l("Carry out the decision on the complaint."), "authority_order", ACT_BY),

@@ -18,9 +18,10 @@ from portal.complaints.models import (
 from portal.core.pagination import paginate
 from portal.deadlines.models import MISSED, OPEN, Deadline
 from portal.extensions import db
+from rules.deadlines import COMPLAINT_AUTHORITY, COMPLAINT_FORWARD, COMPLAINT_PROVIDER
 
 # The terms each holder answers for: the provider also carries out the authority's orders (AUTHORITY_ORDER).
-TERMS = {"provider": ("complaint_forward", "complaint_provider", AUTHORITY_ORDER), "authority": ("complaint_authority",)}
+TERMS = {"provider": (COMPLAINT_FORWARD, COMPLAINT_PROVIDER, AUTHORITY_ORDER), "authority": (COMPLAINT_AUTHORITY,)}
 
 
 def _order_pending():

@@ -40,6 +40,8 @@ from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from portal.signatures import services as signatures
 from rules import deadlines as rules_deadlines
+from rules.deadlines import (COMPLAINT_AUTHORITY, COMPLAINT_FORWARD, COMPLAINT_PROVIDER, HEARING, HEARING_NOTICE,
+                            REGISTRATION)
 
 # Room for the arguments of a real complaint, not for a book.
 MAX_TEXT = 20000
@@ -93,13 +95,13 @@ def subjects_for(application: Application, now: datetime | None = None) -> list[
 
 
 # Terms that apply only at one stage: the hearing notice once grounds are found, the hearing once notified.
-_CONDITIONAL = {"hearing_notice": ("grounds_found",), "hearing": ("preliminary_refusal",)}
+_CONDITIONAL = {HEARING_NOTICE: ("grounds_found",), HEARING: ("preliminary_refusal",)}
 
 
 def missed_deadlines(application: Application, now: datetime) -> list[Deadline]:
     """The case's terms that ran out without the step they call for: the provider's inaction."""
     return [d for d in application.deadlines
-            if d.code != "registration" and (d.state == MISSED or (d.state == OPEN and now > d.due_at))
+            if d.code != REGISTRATION and (d.state == MISSED or (d.state == OPEN and now > d.due_at))
             and (d.code not in _CONDITIONAL or application.status in _CONDITIONAL[d.code])]
 
 
@@ -223,11 +225,11 @@ def _open_deadlines(complaint: Complaint, procedure: str, received_at: datetime,
     _law_record, law = law_in_force(registered_on)
     planned = rules_deadlines.plan(procedure, received_at, current_calendar(), law, registered_on=registered_on)
     for item in planned.values():
-        if item.id == "complaint_provider":
+        if item.id == COMPLAINT_PROVIDER:
             # п.18's review is the reviewing body's, counted from its registration there (models.py): with the
             # provider only the 3 WD of п.17 run, so no term is opened that the provider may not meet.
             continue
-        _add_deadline(complaint, item, met=item.id == "registration", met_at=received_at)
+        _add_deadline(complaint, item, met=item.id == REGISTRATION, met_at=received_at)
 
 
 def _add_deadline(complaint: Complaint, item, met: bool = False, met_at: datetime | None = None) -> Deadline:
@@ -266,7 +268,7 @@ def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_ve
     check_version(complaint, expected_version)
     if complaint.status != AT_PROVIDER:
         raise WrongStage()
-    forward_term = complaint.deadline("complaint_forward")
+    forward_term = complaint.deadline(COMPLAINT_FORWARD)
     if forward_term is not None and now > forward_term.due_at:
         raise ForwardTermOver()
     errors = {}
@@ -277,8 +279,8 @@ def adopt_favourable_act(complaint: Complaint, supervisor, act: str, expected_ve
     if errors:
         raise InvalidComplaint(errors)
     _decide(complaint, supervisor, FAVOURABLE_ACT, "provider", act.strip(), now)
-    _end_deadline(complaint, "complaint_forward", now, met=True)
-    _end_deadline(complaint, "complaint_provider", now, met=True)  # complaints filed before issue 14 have it
+    _end_deadline(complaint, COMPLAINT_FORWARD, now, met=True)
+    _end_deadline(complaint, COMPLAINT_PROVIDER, now, met=True)  # complaints filed before issue 14 have it
     events.record(complaint.application, "complaint.favourable_act", actor=supervisor, complaint=complaint.number,
                   fully_satisfies=True)
     notifications.complaint_decided(complaint)
@@ -302,12 +304,12 @@ def forward(complaint: Complaint, actor=None, now: datetime | None = None, expec
     complaint.forwarded_by_id = actor.id if actor is not None else None
     complaint.forwarded_automatically = actor is None
     complaint.authority_registered_on = registered_on
-    _end_deadline(complaint, "complaint_forward", now, met=True)
-    _end_deadline(complaint, "complaint_provider", now, met=False)
+    _end_deadline(complaint, COMPLAINT_FORWARD, now, met=True)
+    _end_deadline(complaint, COMPLAINT_PROVIDER, now, met=False)
     _law_record, law = law_in_force(registered_on)
     # The reviewing body decides a complaint addressed to the provider within п.18's 5 WD of its registration there.
     planned = rules_deadlines.plan("complaint-forwarded", now, current_calendar(), law, registered_on=registered_on)
-    _add_deadline(complaint, planned["complaint_authority"])
+    _add_deadline(complaint, planned[COMPLAINT_AUTHORITY])
     record(complaint.application, "complaint.forwarded", actor=actor, at=now, complaint=complaint.number,
            automatic=actor is None, registered_on=registered_on.isoformat())
     notifications.complaint_forwarded(complaint)
@@ -383,7 +385,7 @@ def decide_by_authority(complaint: Complaint, official, values: dict, expected_v
     complaint.decision_number = decided.decision_number
     complaint.decision_document = signed
     complaint.decision_signer = signatures.signer_record(report, official, now)
-    _end_deadline(complaint, "complaint_authority", now, met=True)
+    _end_deadline(complaint, COMPLAINT_AUTHORITY, now, met=True)
     signatures.record(complaint.application, "complaint_decision", signed, report, official)
     events.record(complaint.application, "complaint.decided", actor=official, complaint=complaint.number,
                   outcome=checked["outcome"], by="authority", decision=complaint.decision_number)

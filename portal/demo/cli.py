@@ -16,7 +16,7 @@ from portal.applications.models import Application
 from portal.core import clock
 from portal.core.clock import now_utc
 from portal.demo.data import ORGANIZATIONS, USERS, iin_of, people, pki_organizations
-from portal.demo.stages import build
+from portal.demo.stages import application_data, build
 from portal.extensions import db
 from portal.signatures.pki import init_pki
 
@@ -86,16 +86,7 @@ def seed(stages: bool = False, people_dir: Path | None = None) -> dict[str, User
 def _demo_cases(users: dict[str, User]) -> None:
     applicant = users["applicant"]
     filed = applications.start_draft(applicant, "accreditation", applicant.organization)
-    applications.save_draft(filed, {
-        "kind": "accreditation", "legal_name": applicant.organization.name, "bin": applicant.organization.bin,
-        "legal_address": applicant.organization.legal_address, "pool_name": "Altyn Hash",
-        "main": {"settlement": "Астана", "address": "ул. Сығанақ, 10", "provider_1": "Kazakhtelecom",
-                 "provider_2": "Transtelecom"},
-        "backups": [{"settlement": "Караганда", "address": "ул. Ерубаева, 1", "provider_1": "Kazakhtelecom",
-                     "provider_2": "Beeline"}],
-        "support_24_7": True, "ui_languages": ["kk", "ru", "en"], "security_act_number": "ИБ-2026/117",
-        "state_service_integration": True, "consent_secrets": True, "consent_personal_data": True,
-    }, applicant)
+    applications.save_draft(filed, application_data(applicant.organization, "Altyn Hash"), applicant)
     db.session.flush()
     applications.submit(filed, applicant, received_at=now_utc() - timedelta(days=3))
     applications.start_draft(applicant, "reissue", applicant.organization)

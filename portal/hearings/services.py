@@ -26,7 +26,7 @@ from portal.notifications import worker
 from portal.review.models import ReviewDecision
 from portal.review.services import review_decision
 from portal.signatures import services as signatures
-from rules.deadlines import hearing_deadline
+from rules.deadlines import HEARING, HEARING_NOTICE, hearing_deadline
 from rules.hearing import hearing_window, is_late, position_awaited_until, position_days, slot_starts
 
 SLOT_MINUTES = 30
@@ -57,7 +57,7 @@ def refusal_of(application: Application) -> PreliminaryRefusal | None:
 
 def notice_terms(application: Application, now: datetime) -> dict:
     """What the clerk must know before sending: the last lawful moment, whether it passed, the window if sent now."""
-    latest = _deadline(application, "hearing_notice")
+    latest = _deadline(application, HEARING_NOTICE)
     today = _local_day(now)
     # A notice sent after 18:30 (or on a day off) counts on the next working day (rules/calendar.py act_day),
     # and the notice's term ends at 18:30 of its last day: the check compares moments, not dates.
@@ -140,7 +140,7 @@ def send_preliminary_refusal(application: Application, clerk, method: str, place
         _open_slots(clerk, _notice_day(now), law_for(application))
         slot = _book_proposed(application, clerk, proposed_at, now)
         refusal.invitation_sequence = 1  # the proposed time is an invitation the calendar file carries
-    notice = _deadline(application, "hearing_notice")
+    notice = _deadline(application, HEARING_NOTICE)
     if notice is not None and terms["late"]:
         _record_breach(application, notice, refusal, now)
     elif notice is not None and notice.state == OPEN:
@@ -210,7 +210,7 @@ def late_notices(deadlines) -> dict[int, PreliminaryRefusal]:
 
     Only a hearing_notice term missed and then done (met_at set) can have one: other pages cost no statement.
     """
-    ids = [d.id for d in deadlines if d.code == "hearing_notice" and d.state == MISSED and d.met_at is not None]
+    ids = [d.id for d in deadlines if d.code == HEARING_NOTICE and d.state == MISSED and d.met_at is not None]
     if not ids:
         return {}
     rows = db.session.scalars(select(PreliminaryRefusal).where(PreliminaryRefusal.late_deadline_id.in_(ids)))
@@ -220,10 +220,10 @@ def late_notices(deadlines) -> dict[int, PreliminaryRefusal]:
 def _move_hearing_deadline(application: Application, notice_day: date) -> None:
     """п.10: the hearing's term runs from the actual notice, not from the latest lawful one."""
     planned = hearing_deadline(notice_day, current_calendar(), law_for(application))
-    row = _deadline(application, "hearing")
+    row = _deadline(application, HEARING)
     if row is None:
         return
-    row.starts_from, row.starts_on = "hearing_notice", notice_day
+    row.starts_from, row.starts_on = HEARING_NOTICE, notice_day
     row.due_date, row.due_at = planned.due_date, planned.due_at
     row.next_check_at = warning_moment(row)
 
@@ -372,7 +372,7 @@ def record_hearing(application: Application, clerk, values: dict, expected_versi
                            applicant_attended=bool(values.get("attended")), outcome=values["outcome"],
                            recorded_by_id=clerk.id, recorded_at=now, data=data, **text)
     db.session.add(record)
-    hearing = _deadline(application, "hearing")
+    hearing = _deadline(application, HEARING)
     if hearing is not None and hearing.state == OPEN:
         hearing.state, hearing.met_at, hearing.next_check_at = MET, now, None
     application.status = HEARING_HELD

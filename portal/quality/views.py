@@ -11,6 +11,7 @@ from portal.core.i18n import lazy_gettext as _l
 from portal.accounts.models import AUTHORITY, SUPERVISOR
 from portal.core.clock import today_local
 from portal.core.i18n import gettext as _
+from portal.core.labels import label
 from portal.core.permissions import roles_required
 from portal.quality import services
 from portal.quality.charts import bar_chart
@@ -45,12 +46,6 @@ COMPLAINT_LABELS = {
     "refused": _l("Not satisfied"),
     "not_considered": _l("Left without consideration"),
     rules.PENDING: _l("Not decided yet"),
-}
-TERM_LABELS = {
-    "complaint_forward": _l("Forward the complaint with the case, unless a favourable act"),
-    "complaint_provider": _l("Decision on a complaint to the provider"),
-    "complaint_authority": _l("Decision on a complaint to the quality-control authority"),
-    "registration": _l("Registration of the application"),
 }
 CASES_LISTED = 50  # late and overdue cases named on the page; the rest are counted
 
@@ -111,7 +106,7 @@ def _page(form, period):
     body = render_template(
         "quality/report.html", provider_name=services.provider_name, days=days, share=share, rules=rules,
         result_labels=RESULT_LABELS, stage_labels=STAGE_LABELS, refusal_labels=REFUSAL_LABELS,
-        complaint_labels=COMPLAINT_LABELS, term_labels=TERM_LABELS, cases_listed=CASES_LISTED, **context)
+        complaint_labels=COMPLAINT_LABELS, cases_listed=CASES_LISTED, **context)
     return make_response(body, 200 if period is not None else 422)
 
 
@@ -158,7 +153,7 @@ def figures(report: rules.QualityReport) -> list[tuple[str, str, str, str]]:
         add(section, _("Total"), p.complaints_total)
         add(section, _("Complaints with a term breached"), p.complaints_late)
         for code, n in p.complaints_late_by_term.items():
-            add(section, _labelled(_("Term breached"), TERM_LABELS.get(code, code)), n)
+            add(section, _labelled(_("Term breached"), label(code, "deadline")), n)
     return rows
 
 

@@ -16,6 +16,7 @@ from portal.law.services import law_for
 from portal.notifications import hooks as notifications
 from portal.review.models import ReviewDecision
 from rules.completeness import check_completeness
+from rules.deadlines import COMPLETENESS, HEARING, HEARING_NOTICE, REISSUE_REVIEW, REVIEW
 from rules.grounds import assess, not_met_by_a_fact
 from rules.reasoning import same_in_all, unfinished
 
@@ -130,7 +131,7 @@ def decide_completeness(application: Application, clerk, findings: list[dict], n
     if findings and application.kind == REISSUE:
         _reissue_incomplete[0](application, clerk, findings, note.strip())
         return decision
-    _meet(application, ("completeness",), now)
+    _meet(application, (COMPLETENESS,), now)
     if findings:
         application.status = INCOMPLETE_REFUSED
         _close_open(application)
@@ -208,10 +209,10 @@ def decide_review(application: Application, clerk, verdicts: dict[int, dict], ad
                  "findings": findings,
                  "conditions": {c["code"]: c["status"] for c in proposal["conditions"]}})
     db.session.add(decision)
-    _meet(application, ("review", "reissue_review"), now)
+    _meet(application, (REVIEW, REISSUE_REVIEW), now)
     if not kept:
         # No grounds, so no preliminary refusal: the hearing's terms (п.10) no longer apply and are not missed.
-        _close(application, ("hearing_notice", "hearing"))
+        _close(application, (HEARING_NOTICE, HEARING))
     application.status = GROUNDS_FOUND if kept else AWAITING_DECISION
     extra = {"overridden": sorted(findings)} if findings else {}
     events.record(application, "review.decided", actor=clerk, grounds=kept, **extra)
