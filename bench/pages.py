@@ -3,7 +3,9 @@
 For each N: a fresh database, `flask db upgrade`, `flask demo scale --cases N` (timed: the scale
 benchmark), VACUUM ANALYZE, then gunicorn serving bench.wsgi_bench:app; every page is checked to answer
 200 to its user, warmed, and measured with wrk (16 connections, 20 s by default). A page's ratio is its
-requests per second over the bare route's, measured in the same run on the same server.
+requests per second over the logged-in bare route's (issue 18: the session and the user's row, what every
+personal page pays before its own work), measured in the same run on the same server; its ratio over the
+anonymous bare route (issue 8's measure) is kept among its figures.
 """
 from __future__ import annotations
 
@@ -26,8 +28,9 @@ PORT = free_port(28765)
 BASE = f"http://127.0.0.1:{PORT}"
 LUA = Path(__file__).with_name("report.lua")
 SCALE_TARGET_SECONDS = 15 * 60      # 1,000,000 cases in under 15 minutes
-RATIO_TARGET = 0.5                  # every page at least half the bare route's throughput
-P95_TARGET_MS = 50.0                # at 100,000 cases
+RATIO_TARGET = 0.3                  # issue 18: every page at least 0.3 x the logged-in bare route (aim: 0.5)
+RATIO_AIM = 0.5
+P95_TARGET_MS = 100.0               # issue 18: p95 <= 100 ms at 16 connections, at 100,000 cases
 GROWTH_TARGET = 1.5                 # at 1,000,000: no worse than 1.5x the figure at 100,000
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 DEMO_BIN = "210640005550"           # the demo applicant's organisation (portal/demo/data.py)
@@ -185,7 +188,7 @@ def run(pg, cases: int, work: Path, seconds: int, connections: int) -> list[dict
     case_id = case_for_page(pg, database)
     instance = work / f"instance-{cases}"
     with gunicorn(url, instance):
-        bare = None
+        bare = floor = None
         for name, user, path in pages(case_id, endpoints_of_portal(), is_demo_case(pg, database, case_id)):
             cookie = login(user, f"demo-{user}") if user else None
             status = check(path, cookie)
@@ -199,14 +202,19 @@ def run(pg, cases: int, work: Path, seconds: int, connections: int) -> list[dict
                            load_average_before=load_before)
             if bare is None:
                 bare = figures
-            ratio = figures["rps"] / bare["rps"] if bare["rps"] else 0.0
+            elif floor is None and name == LOGGED_IN_FLOOR:
+                floor = figures
+            figures["ratio_to_bare_route"] = round(figures["rps"] / bare["rps"], 3) if bare["rps"] else 0.0
+            reference = bare if floor is None or figures is floor else floor  # the floor itself: against the bare
+            ratio = figures["rps"] / reference["rps"] if reference["rps"] else 0.0
             results.append({"name": f"pages/{cases}/{name}", "figures": figures, "ratio": round(ratio, 3),
                             "target": "", "pass": None})
     return results
 
 
 def judge(results: list[dict]) -> None:
-    """Set target and pass of each page: ratio >= 0.5; p95 < 50 ms at 100,000; at 1,000,000 within 1.5x of 100,000."""
+    """Set target and pass of each page: ratio >= 0.3 of the logged-in bare route; p95 <= 100 ms at 100,000; at
+    1,000,000 within 1.5x of 100,000."""
     by_name = {r["name"]: r for r in results}
     for result in results:
         if not result["name"].startswith("pages/"):
@@ -222,10 +230,10 @@ def judge(results: list[dict]) -> None:
             continue
         checks = [result["ratio"] >= RATIO_TARGET, figures["errors"]["status_errors"] == 0,
                   figures["errors"]["timeouts"] == 0]
-        target = [f"rps >= {RATIO_TARGET} x bare route", "no error responses"]
+        target = [f"rps >= {RATIO_TARGET} x the logged-in bare route (aim {RATIO_AIM})", "no error responses"]
         if cases <= 100_000:
-            checks.append(figures["p95_ms"] < P95_TARGET_MS)
-            target.append(f"p95 < {P95_TARGET_MS:.0f} ms")
+            checks.append(figures["p95_ms"] <= P95_TARGET_MS)
+            target.append(f"p95 <= {P95_TARGET_MS:.0f} ms")
         base = by_name.get(f"pages/100000/{page}")
         if cases > 100_000 and base is not None:
             growth = figures["p95_ms"] / base["figures"]["p95_ms"] if base["figures"]["p95_ms"] else 0.0

@@ -22,6 +22,8 @@ class Deadline(db.Model):
         Index("uq_deadline_case_code", "application_id", "code", unique=True,
               sqlite_where=text("complaint_id IS NULL"), postgresql_where=text("complaint_id IS NULL")),
         UniqueConstraint("complaint_id", "code"),
+        # The case page reads every term of its case, its complaints' too: the index above is partial.
+        Index("ix_deadline_application_id", "application_id"),
         # The sweeper reads only what is due: its cost follows the number due, not the number open.
         Index("ix_deadline_due", "state", "next_check_at"),
         # The staff queue walks a case's own open terms by due date (applications.queries._nearest_first).

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.types import UTCDateTime
@@ -16,12 +16,19 @@ DRAFTED, RETURNED, SIGNED = "drafted", "returned", "signed"
 RETURN_COMMENT_MAX = 2000  # characters of the signatory's comment and of the clerk's answer
 # Events of the provider's own work on a draft: shown to staff, never to the applicant (no act of the procedure).
 INTERNAL_EVENTS = ("decision.returned", "decision.resent")
+SIGNED_CERTIFICATE = text("kind = 'certificate' AND status = 'signed'")
 
 
 class Decision(db.Model):
     """The certificate or the motivated refusal: its content, its number and its signed XML."""
 
     __tablename__ = "decision"
+    __table_args__ = (
+        # The public register walks the signed certificates by their end of validity, latest first
+        # (portal.register.queries): a page of it reads 25 index entries, not every certificate.
+        Index("ix_decision_register", "valid_until", "id",  # walked backwards: latest first
+              sqlite_where=SIGNED_CERTIFICATE, postgresql_where=SIGNED_CERTIFICATE),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("application.id", ondelete="CASCADE"), unique=True)
     kind: Mapped[str] = mapped_column(String(20))

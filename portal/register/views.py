@@ -19,6 +19,6 @@ def index():
     settlement = request.args.get("settlement", "")[:100]
     page = max(request.args.get("page", 1, type=bounded_int), 1)
     today = today_local()
-    rows = queries.register(search, page, today, settlement=settlement)
+    rows = queries.register(search, page, settlement=settlement)
     return render_page("register/index.html", "register/_results.html", rows=rows, q=search, settlement=settlement,
                        searched=bool(search.strip() or settlement.strip()), today=today)
