@@ -201,13 +201,15 @@ def configure_templates(app: Flask) -> None:
 def configure_labels(app: Flask) -> None:
     """Every domain's names of its codes, in the one registry the `label` filter reads (portal/core/labels.py)."""
     from portal.applications import labels as _applications  # noqa: F401  (each module registers on import)
+    from portal.calendar import labels as _calendar  # noqa: F401
     from portal.complaints import labels as _complaints  # noqa: F401
-    from portal.core import labels
+    from portal.core import error_labels as _errors, labels  # noqa: F401
     from portal.deadlines import labels as _deadlines  # noqa: F401
     from portal.decisions import labels as _decisions  # noqa: F401
     from portal.events import labels as _events
     from portal.hearings import labels as _hearings  # noqa: F401
     from portal.law import labels as _law  # noqa: F401
+    from portal.notifications import labels as _notifications  # noqa: F401
     from portal.review import labels as _review  # noqa: F401
     from portal.signatures import labels as _signatures  # noqa: F401
 

@@ -60,7 +60,9 @@ WORK_END = time(18, 30)
 # A term of the provider (or the authority) ends when its working day ends: see the module's docstring.
 END_OF_TERM = WORK_END
 
-# ("weekend", None) / ("holiday", name) / ("decree", text); ("after_hours", "18:31") in registration
+# Why a day is passed over (portal/calendar/labels.py names them): (WEEKEND, None) / (HOLIDAY, name) /
+# (DECREE, text); (AFTER_HOURS, "18:31") in registration
+WEEKEND, HOLIDAY, DECREE, AFTER_HOURS = "weekend", "holiday", "decree", "after_hours"
 Reason = tuple[str, "str | None"]
 
 
@@ -109,13 +111,13 @@ class WorkingCalendar:
         """None on a working day, else why the day is not one."""
         if d in self.exceptions:
             e = self.exceptions[d]
-            return None if e.is_workday else ("decree", e.decree)
+            return None if e.is_workday else (DECREE, e.decree)
         name = self._kz.get(d)  # also loads the year, with its transfers
         if name is not None:
-            kind = "decree" if d in self._decree_days_off(d.year) else "holiday"
+            kind = DECREE if d in self._decree_days_off(d.year) else HOLIDAY
             return (kind, name)
         if d.weekday() >= 5:
-            return None if d in self._kz.weekend_workdays else ("weekend", None)
+            return None if d in self._kz.weekend_workdays else (WEEKEND, None)
         return None
 
     def is_workday(self, d: date) -> bool:
@@ -184,7 +186,7 @@ class WorkingCalendar:
         registered = self.registration_date(received)
         steps, d = [], local.date()
         while d < registered:
-            reason = self.why_not_workday(d) or ("after_hours", local.strftime("%H:%M"))
+            reason = self.why_not_workday(d) or (AFTER_HOURS, local.strftime("%H:%M"))
             steps.append(Step(d, False, 0, reason))
             d += timedelta(days=1)
         return steps

@@ -43,7 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from .calendar import ALMATY, Step, WorkingCalendar
+from .calendar import AFTER_HOURS, ALMATY, DECREE, HOLIDAY, WEEKEND, Step, WorkingCalendar
 from .law import LawVersion, load_seed_versions, version_in_force
 
 
@@ -59,6 +59,8 @@ HEARING = "hearing"
 COMPLAINT_FORWARD = "complaint_forward"
 COMPLAINT_PROVIDER = "complaint_provider"
 COMPLAINT_AUTHORITY = "complaint_authority"
+# The event registration (and the forwarding of a complaint, п.17) counts from: the submission's arrival.
+RECEIPT = "receipt"
 # The term of the whole service, one per procedure: a result is late after it.
 SERVICE_TERMS = (SERVICE, SERVICE_REISSUE)
 COMPLAINT_TERMS = (COMPLAINT_FORWARD, COMPLAINT_PROVIDER, COMPLAINT_AUTHORITY)
@@ -76,13 +78,13 @@ class Spec:
     backward: bool = False
 
 
-_REGISTRATION = Spec(REGISTRATION, "registration", "receipt")
+_REGISTRATION = Spec(REGISTRATION, "registration", RECEIPT)
 _HEARING = Spec(HEARING, "hearing", HEARING_NOTICE)
 # When the sweeper forwards a complaint the provider kept (п. 17): on the term's last day, before it ends.
 AUTO_FORWARD_AT = time(17, 0)
 
 # procedure -> its deadlines in the order they are computed (and shown); a Spec's second field is the term's key in
-# the law version's data, its third the event counting starts from (a code above, or "receipt").
+# the law version's data, its third the event counting starts from (a code above, or RECEIPT).
 PROCEDURES: dict[str, tuple[Spec, ...]] = {
     "accreditation": (
         _REGISTRATION,
@@ -103,7 +105,7 @@ PROCEDURES: dict[str, tuple[Spec, ...]] = {
     # п. 17 counts "from the day the complaint arrives" (the receipt's calendar day), п. 18 from registration.
     "complaint-provider": (
         _REGISTRATION,
-        Spec(COMPLAINT_FORWARD, "complaint_forward", "receipt"),
+        Spec(COMPLAINT_FORWARD, "complaint_forward", RECEIPT),
         Spec(COMPLAINT_PROVIDER, "complaint_provider", REGISTRATION),
     ),
     "complaint-authority": (
@@ -156,12 +158,12 @@ def plan(procedure: str, received: datetime, calendar: WorkingCalendar, law: Law
     out = {
         REGISTRATION: Deadline(
             REGISTRATION, registered, calendar.end_of_day(registered),
-            ("receipt", arrived), 0, law.paragraphs["registration"],
+            (RECEIPT, arrived), 0, law.paragraphs["registration"],
             tuple(calendar.explain_registration(received)),
         )
     }
     for spec in PROCEDURES[procedure][1:]:
-        anchor = arrived if spec.after == "receipt" else out[spec.after].due_date
+        anchor = arrived if spec.after == RECEIPT else out[spec.after].due_date
         out[spec.id] = _count(spec, anchor, calendar, law)
     return out
 
@@ -187,8 +189,8 @@ def auto_forward_at(forward_due: date) -> datetime:
     return datetime.combine(forward_due, AUTO_FORWARD_AT, tzinfo=ALMATY)
 
 
-_REASONS = {"weekend": "weekend", "holiday": "holiday: {}", "decree": "day off by decree: {}",
-            "after_hours": "received after working hours ({})"}
+_REASONS = {WEEKEND: "weekend", HOLIDAY: "holiday: {}", DECREE: "day off by decree: {}",
+            AFTER_HOURS: "received after working hours ({})"}
 
 
 def _day(d: date) -> str:

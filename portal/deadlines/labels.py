@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from portal.core.i18n import lazy_gettext as _l
-from portal.core.labels import register
-from rules.deadlines import (COMPLAINT_AUTHORITY, COMPLAINT_FORWARD, COMPLAINT_PROVIDER, COMPLETENESS, HEARING,
-                             HEARING_NOTICE, REGISTRATION, REISSUE_REVIEW, REVIEW, SERVICE, SERVICE_REISSUE)
+from portal.core.labels import register, register_resolver
+from portal.deadlines.services import NEAR
+from rules.deadlines import (CLOSED, COMPLAINT_AUTHORITY, COMPLAINT_FORWARD, COMPLAINT_PROVIDER, COMPLETENESS,
+                             HEARING, HEARING_NOTICE, MET, MISSED, OPEN, RECEIPT, REGISTRATION, REISSUE_REVIEW,
+                             REVIEW, SERVICE, SERVICE_REISSUE)
 
 # rules/ knows no Flask nor catalogs: its codes are named here, on the portal's side.
 DEADLINES = {
@@ -21,4 +23,26 @@ DEADLINES = {
     COMPLAINT_AUTHORITY: _l("Decision on a complaint to the quality-control authority"),
 }
 
+# A term's state as the badge says it (urgency(): the stored states, and NEAR from the clock).
+STATES = {
+    OPEN: _l("open"),
+    NEAR: _l("one working day left"),
+    MET: _l("met"),
+    MISSED: _l("missed"),
+    CLOSED: _l("no longer applies"),
+}
+# The day a term counts from, on its band of days (TermBand.event: a Spec's `after`, or the row's starts_from).
+TERM_STARTS = {
+    REGISTRATION: _l("registered: counting starts the next day"),
+    RECEIPT: _l("complaint arrived: counting starts the next day"),
+    HEARING_NOTICE: _l("notice sent: counting starts the next day"),
+    SERVICE: _l("end of the service term: counted back from here"),
+    SERVICE_REISSUE: _l("end of the service term: counted back from here"),
+}
+ANY_TERM_START = _l("the event the term counts from")
+
 register("deadline", DEADLINES)
+register("deadline_state", STATES)
+register("term_start", TERM_STARTS)
+# Any other event a term counts from (the authority's decision, for the order of п.19) reads in general words.
+register_resolver("term_start", lambda _code: ANY_TERM_START)

@@ -18,7 +18,8 @@ from portal.events import services as events
 from portal.extensions import db
 from portal.law.services import law_for, law_in_force
 from rules import deadlines as rules_deadlines
-from rules.deadlines import COMPLAINT_AUTHORITY, REGISTRATION
+from rules.calendar import DECREE, HOLIDAY
+from rules.deadlines import COMPLAINT_AUTHORITY, RECEIPT, REGISTRATION
 from rules.escalation import warn_from
 
 
@@ -108,6 +109,10 @@ def recompute_open_deadlines(changed_day: date, actor=None) -> int:
     return changed_cases
 
 
+# Not a stored state: an open term one working day from breach, as urgency() tells it from the clock.
+NEAR = "near"
+
+
 def urgency(deadline: Deadline, now) -> str:
     """How a deadline should look: met, missed, near (one working day from breach) or open.
 
@@ -118,8 +123,8 @@ def urgency(deadline: Deadline, now) -> str:
     if now > deadline.due_at:
         return MISSED
     if deadline.warn_on is not None:  # stored with the due day (warning_moment): no calendar to read
-        return "near" if now >= datetime.combine(deadline.warn_on, time.min, tzinfo=ALMATY) else OPEN
-    return "near" if now >= warn_from(deadline.due_date, current_calendar()) else OPEN
+        return NEAR if now >= datetime.combine(deadline.warn_on, time.min, tzinfo=ALMATY) else OPEN
+    return NEAR if now >= warn_from(deadline.due_date, current_calendar()) else OPEN
 
 
 def at_risk(now, page: int, per_page: int = 25):
@@ -188,7 +193,7 @@ def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
         steps = calendar.explain_registration(received) if received is not None else []
         days = [_skipped(step, calendar) for step in steps]
         days.append(TimelineDay(row.due_date, True))
-        event, counted_due = "receipt", row.due_date
+        event, counted_due = RECEIPT, row.due_date
         if days and received is not None:
             first = received.astimezone(ALMATY).date()
             days = [replace(d, is_event=True) if d.day == first else d for d in days]
@@ -216,7 +221,7 @@ def _band(application, row: Deadline, calendar, today: date, now) -> TermBand:
 
 def _skipped(step, calendar) -> TimelineDay:
     kind, detail = step.reason
-    if kind in ("holiday", "decree") and step.day not in calendar.exceptions:
+    if kind in (HOLIDAY, DECREE) and step.day not in calendar.exceptions:
         detail = holiday_name(step.day, str(get_locale() or "en")) or detail  # in the reader's language
     return TimelineDay(step.day, False, reason=kind, detail=detail)
 

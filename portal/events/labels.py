@@ -12,6 +12,7 @@ from datetime import date, datetime
 from portal.core.i18n import cite, official_date, official_datetime
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.labels import label, register
+from portal.events.chain import CHANGED, EXTRA, HEAD_MISMATCH, MISSING
 
 
 def _day(value) -> str:
@@ -85,6 +86,17 @@ EVENTS = {
 }
 
 register("event", EVENTS)
+
+# Why a case's event log is broken (ChainReport.reason), with the place: %(seq)s the first broken event's number,
+# %(last)s the number of events the head expects (events/_chain_status.html).
+CHAIN_BREAKS = {
+    CHANGED: _l("Event no. %(seq)s, or its link to the event before it, has been changed since it was recorded."),
+    MISSING: _l("Events recorded before event no. %(seq)s have been removed."),
+    HEAD_MISMATCH: _l("Events from no. %(seq)s to no. %(last)s have been removed from the end of the log."),
+    EXTRA: _l("Event no. %(seq)s was not recorded by the portal: the log does not expect it."),
+}
+
+register("chain_break", CHAIN_BREAKS)
 
 
 # --- the rest of an event's data, in words (the archive's log) ------------------------------

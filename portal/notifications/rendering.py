@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from portal.core.labels import label
+
 # Kinds sharing a body: the template says which it is from `kind`.
 TEMPLATE_OF = {"hearing.rescheduled": "hearing.booked", "deadline.missed": "deadline.warning"}
 
@@ -51,18 +53,14 @@ def subject(message, lang: str | None = None) -> str:
 
 
 # A subject depends only on the kind, the context (a message's never changes) and the language: the cabinet
-# shows twenty of them on every visit, so each is rendered once per process. Catalogs change only on a deploy.
+# shows twenty of them on every visit, so each is said once per process. Catalogs change only on a deploy.
 @lru_cache(maxsize=8192)
 def _subject(kind: str, context: str, lang: str) -> str:
-    message = _Message(kind, json.loads(context))
-    return " ".join(_render("notifications/subject.txt", message, lang).split())
-
-
-class _Message:
-    """What a subject template reads of a message."""
-
-    def __init__(self, kind: str, context: dict):
-        self.kind, self.context = kind, context
+    c = _typed(json.loads(context))
+    with force_locale(lang):
+        text = label(kind, "notification_subject", c)  # portal/notifications/labels.py
+    prefix = f"[Tyndau {c['number']}] " if c.get("number") else "[Tyndau] "
+    return " ".join((prefix + text).split())
 
 
 def body(message, lang: str | None = None) -> str:

@@ -2,6 +2,7 @@
 review's outcomes, so a fact reads "label: value in words", never "documents_unreliable=True"."""
 from __future__ import annotations
 
+from portal.applications.models import REISSUE
 from portal.core.i18n import lazy_gettext as _l
 from portal.core.labels import register
 
@@ -35,6 +36,31 @@ PROBLEMS = {
     "expired": _l("expired"),
 }
 
+# A condition of п.4 as the rules (rules/grounds.py) or the clerk found it; "unknown" when a fact is missing.
+CONDITION_STATUSES = {
+    "met": _l("met"),
+    "not_met": _l("not met"),
+    "unknown": _l("unknown"),
+}
+
+
+def _incomplete_heading(p):
+    """п.12 refuses an incomplete re-issuance, п.7 an incomplete application."""
+    if p["kind"] == REISSUE:
+        return [(_l("Motivated refusal of further consideration of the application (п.12)"), {})]
+    return [(_l("Motivated refusal of further consideration of the application (п.7)"), {})]
+
+
+# The heading of a decision of the review on the case page, with its paragraph: `{"kind": application.kind}`.
+HEADINGS = {
+    "complete": _l("The package of documents is complete (п.7)"),
+    "incomplete": _incomplete_heading,
+    "grounds": _l("Grounds for refusal found (п.9)"),
+    "no_grounds": _l("No grounds for refusal found (п.8)"),
+}
+
 register("fact", FACTS)
+register("condition_status", CONDITION_STATUSES)
+register("review_heading", HEADINGS)
 register("review_outcome", OUTCOMES)
 register("document_problem", PROBLEMS)

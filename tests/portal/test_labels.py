@@ -7,11 +7,13 @@ import io
 import logging
 import re
 import zipfile
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pypdfium2
 import pytest
+from flask import render_template
 from flask_babel import force_locale
 from werkzeug.datastructures import FileStorage
 
@@ -19,20 +21,28 @@ from portal.accounts.models import User
 from portal.applications import models as application_models
 from portal.applications import services as applications
 from portal.complaints import models as complaint_models
+from portal.complaints import labels as complaint_labels
 from portal.complaints import services as complaints
 from portal.core.clock import now_utc
 from portal.core.labels import has_label, label
+from portal.deadlines.services import NEAR
 from portal.decisions.models import CERTIFICATE, REFUSAL
+from portal.events import chain
 from portal.extensions import db
 from portal.hearings.models import METHODS
 from portal.hearings.services import POSITION_DOCUMENT
+from portal.notifications import rendering
+from portal.notifications.models import FAILED, PENDING, SENT
+from portal.review import labels as review_labels
 from portal.review import services as review
 from portal.signatures.messages import PURPOSES
 from rules import grounds as rules_grounds
-from rules.deadlines import PROCEDURES
+from rules.calendar import AFTER_HOURS, DECREE, HOLIDAY, WEEKEND
+from rules.deadlines import CLOSED, MET, MISSED, OPEN, PROCEDURES
 from rules.law import load_seed_versions
 
 PORTAL = Path(__file__).resolve().parents[2] / "portal"
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -46,6 +56,16 @@ def recorded_event_kinds() -> set[str]:
         for call in re.finditer(r"(?:events\.record|events\.pending|_event)\((.*?)\)", text, re.S):
             kinds.update(re.findall(r"\"([a-z_]+\.[a-z_]+)\"", call.group(1)))
     return kinds
+
+
+def notification_kinds() -> set[str]:
+    """Every kind of notification: each has a body (templates/notifications/<kind>.txt, or one it shares)."""
+    bodies = {path.stem for path in (TEMPLATES / "notifications").glob("*.txt") if not path.stem.startswith("_")}
+    return bodies | set(rendering.TEMPLATE_OF)
+
+
+# The statuses the error pages answer: the ones portal/__init__.py configure_errors handles, and 409 (two writers).
+HTTP_ERRORS = {"400", "403", "404", "405", "409", "413", "429", "500", "503"}
 
 
 def document_codes() -> set[str]:
@@ -72,6 +92,19 @@ ENUMS = {
     "fact": (set(rules_grounds._APPLICATION_FLAGS + rules_grounds._STATE_FLAGS), False),
     "decision_kind": ({CERTIFICATE, REFUSAL}, True),
     "signature_purpose": (set(PURPOSES), True),
+    # issue 17 item 4: the names the templates' elif chains chose (their msgids kept, so translated already)
+    "notification_subject": (notification_kinds(), True),
+    "skipped_day": ({WEEKEND, HOLIDAY, DECREE, AFTER_HOURS}, True),
+    "deadline_state": ({OPEN, NEAR, MET, MISSED, CLOSED}, True),
+    "term_start": ({spec.after for specs in PROCEDURES.values() for spec in specs} | {"authority_decision"}, True),
+    "chain_break": (set(chain.REASONS), True),
+    "http_error": (HTTP_ERRORS, True),
+    "http_error_advice": (HTTP_ERRORS, True),
+    "http_error_alert": ({"409", "413", "429"}, True),
+    "complaint_act": (set(complaint_labels.SUBJECT_REFS), True),
+    "outbox_status": ({SENT, FAILED, PENDING}, True),  # the cabinet shows no cancelled mail
+    "condition_status": ({"met", "not_met", "unknown"}, True),  # rules/grounds.py's findings
+    "review_heading": (set(review_labels.OUTCOMES), True),
 }
 
 
@@ -90,7 +123,8 @@ def test_every_code_of_each_enum_has_a_label_in_every_language(app, kind):
             assert has_label(code, kind), f"{kind} {code!r} has no label"
             with force_locale("en"):
                 english = label(code, kind)
-            assert english and english != code and english != "Other", (kind, code)
+            # "met", "weekend": an English name may be the code's word; then kk and ru show it is a name
+            assert english and english != "Other" and (english != code or translated), (kind, code)
             for language in ("kk", "ru"):
                 with force_locale(language):
                     text = label(code, kind)
@@ -242,3 +276,139 @@ def test_the_case_page_and_staff_pages_show_no_codes(app, client, auth, username
     for code in ("complaint:", "=True", "grounds_found", "at_authority", "at_provider", "complaint.filed",
                  "deadline.warning", "backup_complex_letter", "documents_unreliable", "complaint_forward"):
         assert code not in text, (path, code)
+
+
+# --- issue 17 item 4: the names the templates' elif chains chose, now labels ----------------
+
+def _subject(kind: str, lang: str = "en", **context) -> str:
+    return rendering.subject(SimpleNamespace(kind=kind, context=context, language=lang))
+
+
+def test_each_notification_subject_is_its_label_after_the_case_number(app):
+    with app.app_context():
+        assert _subject("application.accepted", number="2025-000042") == \
+            "[Tyndau 2025-000042] Application registered under number 2025-000042"
+        assert _subject("hearing.cancelled", number="N-1") == "[Tyndau N-1] You have declined the hearing"
+        assert _subject("hearing.reminder", number="N-1", starts_at="2026-03-02T05:00:00+00:00") == \
+            "[Tyndau N-1] Reminder: your hearing is on 02.03.2026 10:00"  # Almaty time, the official format
+        assert _subject("certificate.expiry_reminder", number="N-1", decision_number="DMP-C-1",
+                        valid_until="2026-03-10") == \
+            "[Tyndau N-1] Your accreditation certificate DMP-C-1 is valid until 10.03.2026"
+        assert _subject("decision.issued", number="N-1", decision_number="DMP-R-7") == \
+            "[Tyndau N-1] Final decision signed and issued: DMP-R-7"
+        assert _subject("deadline.missed", number="N-1", code="hearing") == \
+            "[Tyndau N-1] Deadline missed (Latest day to hold the hearing)"
+        assert _subject("complaint.forwarded", number="N-1", complaint="Ш-3") == \
+            "[Tyndau N-1] Complaint Ш-3 forwarded to the quality-control authority"
+        assert _subject("complaint.received", complaint="Ш-3") == "[Tyndau] New complaint Ш-3"  # no case number
+        russian = _subject("deadline.warning", "ru", number="N-1", code="service")
+        with app.test_request_context(), force_locale("ru"):
+            term = label("service", "deadline")
+        assert russian.startswith("[Tyndau N-1] ") and "Warning" not in russian and term in russian
+
+
+def _band(code: str, event: str, days, state: str = NEAR, backward: bool = False):
+    deadline = SimpleNamespace(id=7, code=code, due_date=days[-1].day, term=2, paragraph="п. 10")
+    return SimpleNamespace(deadline=deadline, state=state, backward=backward, event=event, days=tuple(days),
+                           today="within", working_days_left=None, skipped=0, recounted=False)
+
+
+def _day(day: int, counted: bool = False, number=None, reason=None, detail=None, is_event=False):
+    return SimpleNamespace(day=date(2026, 3, day), counted=counted, number=number, reason=reason, detail=detail,
+                           is_event=is_event, is_due=False, is_today=False, weekday="")
+
+
+def test_a_band_of_days_says_why_each_day_is_skipped_and_what_counting_starts_from(app):
+    days = [_day(5, reason="event", is_event=True), _day(6, True, 1), _day(7, reason=WEEKEND),
+            _day(8, reason=HOLIDAY, detail="International <Women's> Day"), _day(9, reason=DECREE, detail="Decree 1"),
+            _day(10, True, 2)]
+    with app.test_request_context(), force_locale("en"):
+        page = _visible(render_template("deadlines/_term_days.html", band=_band("hearing", "hearing_notice", days)))
+        assert "notice sent: counting starts the next day" in page and "working day 1" in page
+        assert "not counted: weekend" in page and "not counted: day off by decree: Decree 1" in page
+        assert "not counted: holiday: International &lt;Women&#39;s&gt; Day" in page  # the name escaped
+        assert "one working day left" in page
+        other = _band("authority_order", "authority_decision", days, state=CLOSED)
+        page = _visible(render_template("deadlines/_term_days.html", band=other))
+        assert "the event the term counts from" in page and "no longer applies" in page
+        received = [_day(5, reason=AFTER_HOURS, detail="18:31", is_event=True), _day(6, True)]
+        page = _visible(render_template("deadlines/_term_days.html", band=_band("registration", "receipt", received,
+                                                                                  state=MET)))
+        assert "received; not counted: received after working hours (18:31)" in page and "met" in page
+    with app.test_request_context(), force_locale("ru"):
+        page = _visible(render_template("deadlines/_term_days.html", band=_band("hearing", "hearing_notice", days)))
+        assert "weekend" not in page and "notice sent" not in page and "Decree 1" in page
+
+
+def test_the_error_pages_and_alerts_say_the_title_and_the_advice_of_their_status(app):
+    with app.test_request_context("/applications"), force_locale("en"):
+        page = _visible(render_template("errors.html", code=404))
+        assert "Page not found" in page and "Go back to the previous page" in page
+        page = _visible(render_template("errors.html", code=500))
+        assert "Something went wrong on our side" in page
+        paused = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+        page = _visible(render_template("errors.html", code=429, paused_until=paused))
+        assert "Try again after 02.03.2026 10:00 (Almaty time)" in page
+        page = _visible(render_template("errors.html", code=429))
+        assert "signing in is paused for a while" in page and "many checks" not in page
+        assert render_template("errors_alert.html", code=429).split(">", 1)[1].strip() == \
+            "Too many attempts. Wait a little and try again.</p>"
+        assert "Nothing was saved. Choose a smaller file" in render_template("errors_alert.html", code=413)
+    for path in ("/verify", "/verify/number"):  # the public checks: signatures.verify, decisions.by_number
+        with app.test_request_context(path), force_locale("en"):
+            assert "You have made many checks" in render_template("errors.html", code=429)
+            assert "Too many attempts. You have made many checks" in render_template("errors_alert.html", code=429)
+    with app.test_request_context("/applications"), force_locale("kk"):
+        page = _visible(render_template("errors.html", code=409))
+        assert "Someone else changed" not in page and "Nothing of yours" not in page
+
+
+def test_a_broken_log_says_where_and_how_it_broke(app):
+    def broken(reason):
+        report = chain.ChainReport(1, False, 4, 9, 4, reason, 6)
+        return _visible(render_template("events/_chain_status.html", report=report))
+
+    with app.test_request_context(), force_locale("en"):
+        assert "Events recorded before event no. 4 have been removed." in broken(chain.MISSING)
+        assert "Event no. 4 was not recorded by the portal" in broken(chain.EXTRA)
+        assert "Events from no. 4 to no. 6 have been removed from the end of the log." in \
+            broken(chain.HEAD_MISMATCH)
+        assert "Event no. 4, or its link to the event before it, has been changed" in broken(chain.CHANGED)
+
+
+def test_a_complaint_names_the_very_act_it_is_about(app):
+    application = SimpleNamespace(id=3, number="2026-000003")
+    moment = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)
+
+    def said(ref, obj):
+        subject = complaints.Subject(ref, "decision", obj)
+        return _visible(render_template("complaints/_subject.html", s=subject, application=application)).strip()
+
+    with app.test_request_context(), force_locale("en"):
+        assert said("decision:1", SimpleNamespace(kind=CERTIFICATE, number="DMP-C-1")) == \
+            "The certificate No. DMP-C-1 ( View )"
+        assert said("decision:1", SimpleNamespace(kind=REFUSAL, number="DMP-R-1")).startswith(
+            "The motivated refusal No. DMP-R-1")
+        assert said("review:1", SimpleNamespace(stage="completeness", decided_at=moment)) == \
+            "The motivated refusal of further consideration of 02.03.2026"
+        assert said("review:1", SimpleNamespace(stage="review", decided_at=moment)) == \
+            "The finding of grounds for refusal of 02.03.2026"
+        assert said("preliminary_refusal:1", SimpleNamespace(sent_at=moment)) == \
+            "The preliminary decision to refuse of 02.03.2026 ( View )"
+        assert said("hearing:1", SimpleNamespace(held_at=moment)) == "The conduct of the hearing of 02.03.2026"
+        term = SimpleNamespace(due_date=date(2026, 3, 2), code="hearing", paragraph="<п. 10>")
+        assert said("deadline:1", term) == ("Inaction: the term ended on 02.03.2026 without its step — "
+                                            "Latest day to hold the hearing (&lt;п. 10&gt;)")
+        assert said("case", application) == "Another action of the provider on case 2026-000003"
+        assert said("hearing:1", application) == "Another action of the provider on case 2026-000003"
+    with app.test_request_context(), force_locale("ru"):
+        assert "certificate" not in said("decision:1", SimpleNamespace(kind=CERTIFICATE, number="DMP-C-1"))
+
+
+def test_a_review_decision_is_headed_by_its_outcome_and_paragraph(app):
+    with app.test_request_context(), force_locale("en"):
+        assert label("incomplete", "review_heading", {"kind": "reissue"}).endswith("(п.12)")
+        assert label("incomplete", "review_heading", {"kind": "accreditation"}).endswith("(п.7)")
+        assert label("no_grounds", "review_heading") == "No grounds for refusal found (п.8)"
+        assert label("not_met", "condition_status") == "not met"
+        assert label(SENT, "outbox_status", {"email": "a@b.kz"}) == "sent by e-mail to a@b.kz"
