@@ -55,6 +55,9 @@ def configure_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    from portal.core import page_cache
+
+    page_cache.install(app)  # the main pages' cache, and the version every write raises (issue 18)
 
 
 def configure_sqlite(engine) -> None:

@@ -13,3 +13,4 @@ from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusa
 from portal.decisions.models import Decision  # noqa: F401
 from portal.notifications.models import OutboxMessage  # noqa: F401
 from portal.complaints.models import Complaint  # noqa: F401
+from portal.core.page_cache import PageVersion  # noqa: F401

@@ -6,11 +6,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app, g, session
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from portal.accounts.models import APPLICANT, AUTHORITY, PROVIDER_ROLES, LoginFailure, Organization, User
 from portal.core.clock import now_utc
+from portal.core.page_cache import VERSION
 from portal.core.security import account_failure_limit, account_key, note_new_challenge, start_session
 from portal.extensions import db
 from portal.signatures import services as signatures
@@ -50,7 +53,14 @@ _ALTERNATIVE_ID = re.compile(r"(\d{1,10}):(\d{1,10})", re.ASCII)
 def load_user(alternative_id: str) -> User | None:
     """Flask-Login's user_loader: the person a session names, unless signed out or deactivated since it began."""
     match = _ALTERNATIVE_ID.fullmatch(alternative_id)
-    user = db.session.get(User, int(match.group(1))) if match else None
+    user = None
+    if match:
+        # One statement: the person, their organisation (every page's header names it) and the data's version,
+        # read before the page reads anything (the page cache's key, portal/core/page_cache.py).
+        row = db.session.execute(select(User, VERSION).options(joinedload(User.organization))
+                                 .where(User.id == int(match.group(1)))).first()
+        if row is not None:
+            user, g.page_version = row
     if user is None or not user.active or user.session_epoch != int(match.group(2)):
         session.clear()  # signed out since this cookie was issued, deactivated, or deleted: forget it
         return None

@@ -14,6 +14,7 @@ from portal.applications.models import ACCREDITATION, CHANCELLERY, KINDS, Applic
 from portal.calendar.services import current_calendar
 from portal.core.access import get_or_404
 from portal.core.pagination import last_page
+from portal.core.page_cache import cached_page
 from portal.core.clock import ALMATY, now_utc
 from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
@@ -267,6 +268,7 @@ def application_xml(application_id: int):
 
 @bp.route("/staff/cases")
 @roles_required(*PROVIDER_ROLES, AUTHORITY)
+@cached_page
 def queue():
     form = QueueFilterForm(request.args, meta={"csrf": False})
     filters = form.data if form.validate() else {}

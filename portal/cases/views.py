@@ -15,6 +15,7 @@ from portal.complaints.services import missed_deadlines
 from portal.core.clock import now_utc
 from portal.core.permissions import login_required, roles_required
 from portal.core.rendering import render_page, wants_partial
+from portal.core.page_cache import cached_page
 from portal.deadlines.services import urgency as deadline_urgency
 from portal.decisions.models import INTERNAL_EVENTS
 from portal.decisions.services import reissue_refusal_due
@@ -27,6 +28,7 @@ from portal.review.presenters import review_context
 
 @bp.route("/cabinet")
 @roles_required(APPLICANT)
+@cached_page
 def cabinet():
     cases, now = queries.cabinet_cases(g.user.organization_id), now_utc()
     steps = next_step.steps_of(cases, APPLICANT, now, case_queries.hearing_facts(g.user.organization_id))
@@ -41,6 +43,7 @@ def cabinet():
 
 @bp.route("/applications/<int:application_id>")
 @login_required
+@cached_page
 def case(application_id: int):
     application = _load(application_id, options=queries.CASE_PAGE)
     if application.is_draft and services.can_edit(g.user, application):

@@ -18,6 +18,7 @@ from portal.core.concurrency import version_from
 from portal.core.errors import show_on_form
 from portal.core.forms import bounded_int
 from portal.core.i18n import gettext as _
+from portal.core.page_cache import cached_page
 from portal.core.pdf import render_pdf
 from portal.core.permissions import roles_required
 from portal.core.rendering import render_page
@@ -317,6 +318,7 @@ def _queue(holder: str, template: str):
 
 @bp.route("/staff/complaints")
 @roles_required(SUPERVISOR)
+@cached_page
 def provider_queue():
     """Every complaint addressed to the provider, with its terms (п.17, п.18)."""
     return _queue("provider", "complaints/queue.html")
@@ -324,6 +326,7 @@ def provider_queue():
 
 @bp.route("/authority/complaints")
 @roles_required(AUTHORITY)
+@cached_page
 def authority_queue():
     """Every complaint forwarded or addressed to the authority, with its 15 working days (п.19)."""
     return _queue("authority", "complaints/queue.html")

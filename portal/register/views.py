@@ -5,6 +5,7 @@ from flask import Blueprint, request
 
 from portal.core.clock import today_local
 from portal.core.forms import bounded_int
+from portal.core.page_cache import cached_page
 from portal.core.permissions import public
 from portal.core.rendering import render_page
 from portal.register import queries
@@ -14,6 +15,7 @@ bp = Blueprint("register", __name__)
 
 @bp.route("/register")
 @public
+@cached_page
 def index():
     search = request.args.get("q", "")[:100]
     settlement = request.args.get("settlement", "")[:100]

@@ -59,6 +59,7 @@ def test_the_state_systems_answer_and_the_document_sizes_are_read_in_the_page_la
     assert "15.06.2021" in real and "30.09.2026" in real  # the fixture's registration and test-act dates
 
     monkeypatch.setattr(i18n, "current_translations", lambda: PseudoCatalog())
+    app.extensions["page_cache"].clear()  # other code, as after a deploy: a new process starts with no pages kept
     case = clerk.get(f"/applications/{case_id}").get_data(as_text=True)
     assert "⟦development fixtures⟧" in case and "⟦active⟧" in case
     left = untranslated(case)

@@ -47,6 +47,7 @@ def _pages(app, case_id: int) -> dict[str, tuple[str, str]]:
 
 
 def _measure(app, auth_factory, pages) -> dict[str, list[str]]:
+    app.extensions["page_cache"].size = 0  # what a page costs when it is made (a kept page costs one statement)
     counts = {}
     for name, (role, path) in pages.items():
         client = app.test_client()
@@ -95,6 +96,7 @@ def test_the_case_page_stays_within_eight_statements_at_every_stage(app, role):
     for case_id, status, organization_id in rows:
         by_status.setdefault(status, (case_id, organization_id))
     assert len(by_status) >= 10
+    app.extensions["page_cache"].size = 0  # each page made, not read from the cache
     counts = {}
     for status, (case_id, organization_id) in by_status.items():
         client = app.test_client()
