@@ -5,7 +5,9 @@ benchmark), VACUUM ANALYZE, then gunicorn serving bench.wsgi_bench:app; every pa
 200 to its user, warmed, and measured with wrk (16 connections, 20 s by default). A page's ratio is its
 requests per second over the logged-in bare route's (issue 18: the session and the user's row, what every
 personal page pays before its own work), measured in the same run on the same server; its ratio over the
-anonymous bare route (issue 8's measure) is kept among its figures.
+anonymous bare route (issue 8's measure) is kept among its figures. The pages are measured as production
+serves them (the page cache on, portal/core/page_cache.py), then again made afresh on every request
+(PAGE_CACHE_SIZE=0), which is what a page costs right after its data changed: reported beside, not judged.
 """
 from __future__ import annotations
 
@@ -65,8 +67,8 @@ def prepare(pg, cases: int, work: Path) -> tuple[str, dict]:
 
 
 @contextmanager
-def gunicorn(url: str, instance: Path):
-    env = app_env(url, instance)
+def gunicorn(url: str, instance: Path, page_cache: bool = True):
+    env = {**app_env(url, instance), **({} if page_cache else {"PAGE_CACHE_SIZE": "0"})}
     errors = open(instance / "gunicorn.log", "w")
     process = subprocess.Popen([str(VENV_BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{PORT}",
                                 "--timeout", "120", "bench.wsgi_bench:app"], cwd=ROOT, env=env,
@@ -181,35 +183,49 @@ def endpoints_of_portal() -> set[str]:
     return {rule.endpoint for rule in app.url_map.iter_rules()}
 
 
+AFRESH = " (made afresh: no page cache)"
+
+
 def run(pg, cases: int, work: Path, seconds: int, connections: int) -> list[dict]:
+    """The pages as production serves them (the page cache on), then each made afresh on every request
+    (PAGE_CACHE_SIZE=0: what a page costs when its data has just changed), both against the same references."""
     url, scale_result = prepare(pg, cases, work)
     results = [scale_result]
     database = f"bench_{cases}"
     case_id = case_for_page(pg, database)
     instance = work / f"instance-{cases}"
-    with gunicorn(url, instance):
-        bare = floor = None
-        for name, user, path in pages(case_id, endpoints_of_portal(), is_demo_case(pg, database, case_id)):
-            cookie = login(user, f"demo-{user}") if user else None
-            status = check(path, cookie)
-            if status != 200:
-                raise RuntimeError(f"{name}: {path} answered {status} to {user or 'anonymous'}")
-            wrk(path, cookie, 3, connections)  # warm both workers
-            log(f"{cases:,} cases: {name} ({path}) for {seconds} s")
-            load_before = load_average()
-            figures = wrk(path, cookie, seconds, connections)
-            figures.update(path=path, user=user or "anonymous", connections=connections, seconds=seconds,
-                           load_average_before=load_before)
-            if bare is None:
-                bare = figures
-            elif floor is None and name == LOGGED_IN_FLOOR:
-                floor = figures
-            figures["ratio_to_bare_route"] = round(figures["rps"] / bare["rps"], 3) if bare["rps"] else 0.0
-            reference = bare if floor is None or figures is floor else floor  # the floor itself: against the bare
-            ratio = figures["rps"] / reference["rps"] if reference["rps"] else 0.0
-            results.append({"name": f"pages/{cases}/{name}", "figures": figures, "ratio": round(ratio, 3),
-                            "target": "", "pass": None})
+    listed = pages(case_id, endpoints_of_portal(), is_demo_case(pg, database, case_id))
+    references = {}
+    for page_cache in (True, False):
+        with gunicorn(url, instance, page_cache):
+            for name, user, path in listed:
+                if not page_cache and name.startswith("bare route"):
+                    continue  # no page of theirs is cached: measured once
+                figures = _measure(cases, name, user, path, seconds, connections)
+                if name.startswith("bare route"):
+                    references[name] = figures
+                bare, floor = references["bare route (no database)"], references.get(LOGGED_IN_FLOOR)
+                figures["ratio_to_bare_route"] = round(figures["rps"] / bare["rps"], 3) if bare["rps"] else 0.0
+                reference = bare if floor is None or figures is floor else floor  # the floor itself: to the bare
+                ratio = figures["rps"] / reference["rps"] if reference["rps"] else 0.0
+                label = name if page_cache else name + AFRESH
+                results.append({"name": f"pages/{cases}/{label}", "figures": figures, "ratio": round(ratio, 3),
+                                "target": "", "pass": None})
     return results
+
+
+def _measure(cases: int, name: str, user: str | None, path: str, seconds: int, connections: int) -> dict:
+    cookie = login(user, f"demo-{user}") if user else None
+    status = check(path, cookie)
+    if status != 200:
+        raise RuntimeError(f"{name}: {path} answered {status} to {user or 'anonymous'}")
+    wrk(path, cookie, 3, connections)  # warm both workers
+    log(f"{cases:,} cases: {name} ({path}) for {seconds} s")
+    load_before = load_average()
+    figures = wrk(path, cookie, seconds, connections)
+    figures.update(path=path, user=user or "anonymous", connections=connections, seconds=seconds,
+                   load_average_before=load_before)
+    return figures
 
 
 def judge(results: list[dict]) -> None:
@@ -222,6 +238,11 @@ def judge(results: list[dict]) -> None:
         _pages, cases, page = result["name"].split("/", 2)
         cases = int(cases)
         figures = result["figures"]
+        if page.endswith(AFRESH):
+            result["target"] = ("reported, not judged: the page made on every request, as after a change of its "
+                                "data (the page cache off)")
+            result["pass"] = figures["errors"]["status_errors"] == 0 and figures["errors"]["timeouts"] == 0
+            continue
         if page.startswith("bare route"):
             result["target"] = ("reference, not a target: what any logged-in page pays before its own work"
                                 if page == LOGGED_IN_FLOOR else

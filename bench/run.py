@@ -39,7 +39,7 @@ def settings() -> dict:
 
 
 def summary(results: list[dict]) -> str:
-    lines = [f"{'benchmark':<58} {'figures':<52} {'ratio':>7}  result"]
+    lines = [f"{'benchmark':<84} {'figures':<52} {'ratio':>7}  result"]
     for r in results:
         f = r.get("figures", {})
         if r["name"].startswith("pages/"):
@@ -57,9 +57,9 @@ def summary(results: list[dict]) -> str:
             text = r.get("error", "")[:52]
         verdict = {True: "PASS", False: "FAIL", None: "—"}[r.get("pass")]
         ratio = "" if r.get("ratio") is None else f"{r['ratio']:.3f}"
-        lines.append(f"{r['name'][:58]:<58} {text:<52} {ratio:>7}  {verdict}")
+        lines.append(f"{r['name'][:84]:<84} {text:<52} {ratio:>7}  {verdict}")
         if r.get("pass") is False and r.get("target"):
-            lines.append(f"{'':<58} target: {r['target']}")
+            lines.append(f"{'':<84} target: {r['target']}")
     return "\n".join(lines)
 
 

@@ -36,6 +36,7 @@
 | LOGIN_ADDRESS_RATE_LIMIT | 30 per minute; 200 per hour | failed log-ins (password and EDS), and new EDS log-in challenges, per client address |
 | ACCOUNT_LOGIN_FAILURES | 10 per 15 minutes             | failed password log-ins per account from any address, counted in the database (every worker): then that account's password log-in pauses until the oldest leaves the window; a successful log-in clears them |
 | VERIFY_RATE_LIMIT | 30 per minute                      | public checks (/verify with a document, /verify/number with a number) per client address |
+| PAGE_CACHE_SIZE | 256                                  | main pages kept per worker process under a key of all they are made of (portal/core/page_cache.py); 0: none |
 """
 from __future__ import annotations
 
@@ -119,6 +120,7 @@ def _people(env: str) -> dict:
         "ACCOUNT_LOGIN_FAILURES": os.environ.get("ACCOUNT_LOGIN_FAILURES", "10 per 15 minutes"),
         "VERIFY_RATE_LIMIT": os.environ.get("VERIFY_RATE_LIMIT", "30 per minute"),
         "PAGE_SIZE": 25,
+        "PAGE_CACHE_SIZE": _int("PAGE_CACHE_SIZE", 256),
         # How many reverse proxies (nginx) stand in front; their X-Forwarded-* headers are trusted.
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
     }

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 from contextlib import ExitStack
 from datetime import datetime, timedelta
 
@@ -12,10 +11,10 @@ from sqlalchemy import text
 from portal import create_app
 from portal.core.clock import now_utc, travel
 from portal.extensions import db
+from tests.support.html import Page
 
 # Tables whose rows come from migrations (the law's data), kept between tests.
 KEEP = {"alembic_version", "law_version", "page_version"}  # page_version only rises: never emptied
-CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 # Has keys in the tests' PKI but no account yet: its first log-in with EDS creates it.
 NEW_ORGANIZATION = {"bin": "240340008887", "name": "ТОО «Jaña Pool»", "head_iin": "850209300459",
                     "head_name": "НҰРЛАНОВ ДӘУЛЕТ СЕРІКҰЛЫ"}
@@ -126,10 +125,9 @@ def runner(app):
 
 def csrf_token(client, path: str = "/login") -> str:
     """The CSRF token of this client's session, read from a page as a browser would."""
-    page = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = CSRF_RE.search(page)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
+    token = Page(client.get(path, follow_redirects=True)).attr("input[name=csrf_token]", "value")
+    assert token, f"no CSRF token on {path}"
+    return token
 
 
 class Auth:

@@ -34,7 +34,7 @@ MAX_OPEN_TERMS = 8
 def staff_cases(filters: dict, page: int, now, horizon, page_size: int = 25):
     """Filed cases for staff, nearest open deadline first, filtered by stage, kind and deadline state.
 
-    `horizon` is the last day counted as "near" (the next working day).
+    `horizon` is the last day counted as "near" (the next working day); None when no deadline state is asked.
     """
     if not filters.get("deadline"):
         return _nearest_first(filters, page, page_size)

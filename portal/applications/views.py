@@ -276,7 +276,8 @@ def queue():
     if page > last_page(25):  # staff_cases' page size
         abort(404)
     now = now_utc()
-    horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1)
+    # The next working day bounds "near": read from the calendar only when the list is filtered by it.
+    horizon = current_calendar().add_workdays(now.astimezone(ALMATY).date(), 1) if filters.get("deadline") else None
     cases = queries.staff_cases(filters, page, now, horizon)
     return render_page("applications/queue.html", "applications/_queue_results.html", cases=cases, page=page,
                        service_terms=queries.service_terms(cases.items), form=form,

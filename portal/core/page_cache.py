@@ -127,7 +127,7 @@ class PageCache:
 
 
 def install(app) -> None:
-    app.extensions["page_cache"] = PageCache(int(app.config.get("PAGE_CACHE_SIZE", 512)))
+    app.extensions["page_cache"] = PageCache(int(app.config.get("PAGE_CACHE_SIZE", 256)))
     with app.app_context():
         watch(db.engine)
     message_flashed.connect(_note_flash, app)

@@ -6,6 +6,8 @@ import io
 import re
 from datetime import datetime, timedelta
 
+from sqlalchemy import text
+
 from portal.accounts.models import User
 from portal.applications import services as applications
 from portal.applications.models import CHANCELLERY, Application
@@ -100,6 +102,17 @@ def registered_case(app) -> int:
         return db.session.scalar(db.select(Application.id).filter_by(status="registered"))
 
 
+def same_settlement_case(app) -> int:
+    """A registered case whose backup complex stands in the main complex's settlement: п.4 subparagraph 3) fails,
+    so the review proposes ground 2."""
+    case_id = registered_case(app)
+    with app.app_context():
+        case = db.session.get(Application, case_id)
+        case.backup_complexes[0].settlement = case.main_complex.settlement
+        db.session.commit()
+    return case_id
+
+
 def case_state(app, case_id):
     with app.app_context():
         case = db.session.get(Application, case_id)
@@ -186,6 +199,18 @@ def record_upheld_hearing(client, case_id: int):
                                     "outcome": "refusal_upheld"})
 
 
+def hearing_held(app, client, auth) -> int:
+    """A case with grounds whose hearing the clerk recorded (through the pages) as held with the grounds upheld:
+    it waits for the final refusal. Nobody signed in after."""
+    case_id = case_with_grounds(app, "applicant")
+    auth.login("clerk")
+    send_notice(client, case_id)
+    hearing_window_over(app, case_id)
+    assert record_upheld_hearing(client, case_id).status_code == 302
+    auth.logout()
+    return case_id
+
+
 def slot_ids(markup: str) -> list[int]:
     """The slots the applicant's hearing page offers to book."""
     return [int(value) for value in page(markup).values("slot")]
@@ -205,17 +230,25 @@ def case_without_grounds(app) -> int:
         return case.id
 
 
-def draft_and_sign(client, auth, case_id):
+def draft_decision(client, auth, case_id: int) -> int:
+    """The clerk drafts the final decision with the workbench's button on the case page; the decision's id."""
     auth.login("clerk")
     case_page = page(client.get(f"/applications/{case_id}"))
-    assert "Draft the final decision" in case_page.markup
-    version = case_page.value("version")
-    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
+    draft = case_page.within(f'form[action="/staff/cases/{case_id}/decision"]')
+    assert draft.text("button").startswith("Draft the final decision"), draft.text("button")
+    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": draft.value("version")},
                      page=f"/applications/{case_id}").status_code == 302
     auth.logout()
+    with client.application.app_context():
+        return db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
+
+
+def draft_and_sign(client, auth, case_id):
+    draft_decision(client, auth, case_id)
     auth.login("signatory")
-    queue = client.get("/staff/decisions").get_data(as_text=True)
-    decision_id = int(re.search(r"/staff/decisions/(\d+)", queue).group(1))
+    queue = page(client.get("/staff/decisions")).hrefs("/staff/decisions/")
+    assert queue, "the signatory's queue lists the decision"
+    decision_id = int(queue[0].rsplit("/", 1)[1])
     with client.application.app_context():
         response = sign_decision_in_page(client, decision_id)  # with the signatory's own key, as NCALayer does
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -342,10 +375,30 @@ def filed(app, client, auth) -> tuple[int, dict]:
     return case_id, complaint_of(app, case_id)
 
 
-def forwarded_complaint(app, client, auth) -> tuple[int, dict]:
-    case_id, complaint = filed(app, client, auth)
+def forwarded_complaint(app, client, auth, filing=filed) -> tuple[int, dict]:
+    """A complaint the supervisor forwarded to the authority (п.17); `filing(app, client, auth)` makes the case
+    and files the complaint (`filed` by default). Nobody signed in after."""
+    case_id, complaint = filing(app, client, auth)
     auth.login("supervisor")
     assert post_form(client, f"/complaints/{complaint['id']}/forward", {"version": complaint["version"]},
                      page=f"/complaints/{complaint['id']}").status_code == 302
     auth.logout()
     return case_id, complaint_of(app, case_id)
+
+
+# --- rows written in SQL, for the tests of a migration --------------------------------------------
+
+def registered_case_in_sql() -> None:
+    """Organisation 1, its applicant (user 1) and its registered application 1, inserted in SQL (in an app context):
+    a migration's test fills a database at an older revision, whose tables the newest models do not describe."""
+    db.session.execute(text("INSERT INTO organization (id, bin, name, legal_address) "
+                            "VALUES (1, '210640005550', 'O', '')"))
+    db.session.execute(text("INSERT INTO user_account (id, username, full_name, email, role, organization_id, "
+                            "password_hash, active, session_epoch, position) VALUES "
+                            "(1, 'a', 'A', '', 'applicant', 1, '', 1, 0, '')"))
+    db.session.execute(text("INSERT INTO application (id, kind, route, status, organization_id, created_by_id, "
+                            "legal_name, bin, legal_address, pool_name, support_24_7, ui_languages, "
+                            "security_act_number, state_service_integration, consent_secrets, "
+                            "consent_personal_data, reissue_certificate_number, reissue_reason, version) VALUES "
+                            "(1, 'accreditation', 'portal', 'registered', 1, 1, 'O', '210640005550', '', '', 0, "
+                            "'', '', 0, 0, 0, '', '', 1)"))

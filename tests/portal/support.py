@@ -98,3 +98,24 @@ class PseudoCatalog:
 
     def unpgettext(self, c, s, p, n):
         return f"⟦{s if n == 1 else p}⟧"
+
+
+# --- the main pages (issue 18) ----------------------------------------------------------------------
+
+def main_pages(app, case_id: int) -> dict[str, tuple[str, str]]:
+    """The pages people use all day, by name: (who reads it, its address). A name with "htmx" is asked as a swap."""
+    pages = {
+        "applicant's cabinet": ("applicant", "/cabinet"),
+        "clerk's queue, first page": ("clerk", "/staff/cases"),
+        "clerk's queue, filtered": ("clerk", "/staff/cases?stage=certificate_issued&kind=accreditation"),
+        "clerk's queue, filter changed over htmx": ("clerk", "/staff/cases?stage=incomplete_refused"),
+        "case page (clerk)": ("clerk", f"/applications/{case_id}"),
+        "case page (applicant)": ("applicant", f"/applications/{case_id}"),
+        "authority's view of the staff queue": ("authority", "/staff/cases"),
+        "the register": ("applicant", "/register"),
+        "the register, searched": ("applicant", "/register?q=210640005550"),
+    }
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    if "complaints.authority_queue" in endpoints:
+        pages["authority's complaint queue"] = ("authority", "/authority/complaints")
+    return pages

@@ -8,7 +8,6 @@ of Appendix 2 item 10.
 """
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -21,8 +20,9 @@ from portal.deadlines.models import DeadlineEffect
 from portal.events.models import Event
 from portal.extensions import db
 from tests.conftest import csrf_token, post_form
-from tests.portal.factories import complaint_of, file, late_case, sweep
+from tests.portal.factories import complaint_of, file, forwarded_complaint, late_case, sweep
 from tests.portal.officials import decide_as_authority
+from tests.support.html import Page
 
 REMEDY = "Рассмотреть заявление повторно без основания 2."
 
@@ -37,12 +37,7 @@ def filed_late(app, client, auth) -> tuple[int, dict]:
 
 
 def forwarded(app, client, auth) -> tuple[int, dict]:
-    case_id, complaint = filed_late(app, client, auth)
-    auth.login("supervisor")
-    assert post_form(client, f"/complaints/{complaint['id']}/forward", {"version": complaint["version"]},
-                     page=f"/complaints/{complaint['id']}").status_code == 302
-    auth.logout()
-    return case_id, complaint_of(app, case_id)
+    return forwarded_complaint(app, client, auth, filing=filed_late)
 
 
 def ordered(app, client, auth, outcome: str = "satisfied") -> tuple[int, dict, "date"]:
@@ -118,10 +113,9 @@ def test_a_favourable_act_needs_the_confirmation_that_it_satisfies_every_demand(
     assert "which fully satisfies every demand of the complaint" in shown
     # The next remedy: the authority (п.16, п.19), then the court (п.20), with the way there.
     assert "you may complain about it to the quality-control authority" in shown and "(п.20)" in shown
-    link = re.search(r'href="(/applications/\d+/complaints/new\?addressee=authority)"', shown)
-    assert link, "the page offers the complaint to the authority"
-    form = client.get(link.group(1)).get_data(as_text=True)
-    assert re.search(r'value="authority"\s+checked|checked[^>]*value="authority"', form)
+    links = [h for h in Page(shown).hrefs("/applications/") if h.endswith("/complaints/new?addressee=authority")]
+    assert links, "the page offers the complaint to the authority"
+    assert Page(client.get(links[0])).checked("addressee") == ["authority"]
 
 
 def test_forwarding_gives_the_reviewing_body_the_5_days_of_p18_and_leaves_no_term_to_nobody(app, client, auth):

@@ -7,6 +7,7 @@ import json
 import re
 import zipfile
 from datetime import datetime, time, timedelta
+from urllib.parse import unquote
 
 import pytest
 
@@ -23,7 +24,7 @@ from tests.portal.eds import OTHER_BIN
 from tests.portal.factories import (case_with_grounds, complaint_of, file, filed, forwarded_complaint, late_case,
                                     sweep)
 from tests.portal.officials import authority_document, decide_as_authority, person, post_authority_decision
-from tests.support.html import field_value
+from tests.support.html import Page, field_value
 
 
 # --- filing ----------------------------------------------------------------------------------
@@ -92,21 +93,22 @@ def test_missing_answers_are_shown_next_to_their_fields_and_nothing_is_filed(app
 def test_a_complaint_about_inaction_starts_from_the_missed_deadline_with_the_facts_filled_in(app, client, auth):
     case_id = late_case(app)
     auth.login("applicant")
-    cabinet = client.get("/cabinet").get_data(as_text=True)
-    link = re.search(rf'href="(/applications/{case_id}/complaints/new\?subject=deadline(?:%3A|:)(\d+))"', cabinet)
-    assert link, "the cabinet offers a complaint about the missed term"
-    form = client.get(link.group(1)).get_data(as_text=True)
-    assert re.search(rf'value="deadline:{link.group(2)}"\s+checked', form)
-    assert "has not been taken" in form  # the facts, filled in
-    key = field_value(form, "submission_key")
-    arguments = re.search(r'<textarea[^>]*name="arguments"[^>]*>\s*([^<]*)</textarea>', form).group(1)
+    links = Page(client.get("/cabinet")).hrefs(f"/applications/{case_id}/complaints/new?subject=deadline")
+    assert links, "the cabinet offers a complaint about the missed term"
+    missed = unquote(links[0].split("subject=", 1)[1])
+    assert re.fullmatch(r"deadline:\d+", missed), links[0]
+    form = Page(client.get(links[0]))
+    assert form.checked("subject") == [missed]
+    assert "has not been taken" in form.markup  # the facts, filled in
+    key = form.value("submission_key")
+    arguments = form.value("arguments").lstrip()
     response = post_form(client, f"/applications/{case_id}/complaints/new",
-                         {"submission_key": key, "subject": f"deadline:{link.group(2)}", "addressee": "provider",
+                         {"submission_key": key, "subject": missed, "addressee": "provider",
                           "demands": "Рассмотреть заявление", "arguments": arguments},
                          page=f"/applications/{case_id}/complaints/new")
     assert response.status_code == 302
     complaint = complaint_of(app, case_id)
-    assert complaint["kind"] == "inaction" and complaint["subject"] == f"deadline:{link.group(2)}"
+    assert complaint["kind"] == "inaction" and complaint["subject"] == missed
 
 
 def test_another_organisation_cannot_see_or_file_on_the_case(app, client, auth):

@@ -29,7 +29,8 @@ from portal.signatures import application_xml
 from portal.signatures import services as signatures
 from tests.conftest import post_form
 from tests.portal.factories import (case_with_grounds, case_without_grounds, complaint_of, draft_and_sign,
-                                    forwarded_complaint, hearing_window_over, notified_case, send_notice)
+                                    draft_decision, forwarded_complaint, hearing_window_over, notified_case,
+                                    send_notice)
 from tests.portal.officials import decide_as_authority, sign_decision_in_page
 from tests.support.html import field_value
 
@@ -126,8 +127,8 @@ def test_the_position_and_the_complaint_are_stored_without_control_characters(ap
     case_id, hearing = notified_case(app, client, auth)
     assert post_form(client, f"{hearing}/position", {"position": "Pos\x0bition\x01"}, page=hearing).status_code == 302
     new = f"/applications/{case_id}/complaints/new"
-    key = re.search(r'name="submission_key" type="hidden" value="([^"]*)"', client.get(new).get_data(as_text=True))
-    filed = post_form(client, new, {"submission_key": key.group(1), "subject": "case", "addressee": "provider",
+    key = field_value(client.get(new), "submission_key")
+    filed = post_form(client, new, {"submission_key": key, "subject": "case", "addressee": "provider",
                                     "demands": "Dem\x0bands", "arguments": "Argu\x01ments\x00"}, page=new)
     assert filed.status_code == 302
     with app.app_context():
@@ -183,19 +184,16 @@ def test_a_refusal_citing_a_reason_stored_with_control_characters_is_signed(app,
     case_id = case_with_grounds(app, "applicant")
     auth.login("clerk")
     send_notice(client, case_id)
+    auth.logout()
     hearing_window_over(app, case_id)
     with app.app_context():
         case = db.session.get(Application, case_id)
         clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
         hearings.record_hearing(case, clerk, {"outcome": "refusal_upheld", "held_at": now_utc()}, None)
         db.session.commit()
-    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = field_value(page, "version")
-    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
-                     page=f"/applications/{case_id}").status_code == 302
-    auth.logout()
+    decision_id = draft_decision(client, auth, case_id)
     with app.app_context():
-        decision = db.session.scalar(db.select(Decision).filter_by(application_id=case_id))
+        decision = db.session.get(Decision, decision_id)
         grounds = [{**g, "reason": "Акт\x0b не приложен\x01"} for g in decision.content["grounds"]]
         _set(Decision, decision.id, content={**decision.content, "grounds": grounds,
                                              "legal_name": "ТОО\x0b «Демо»"})

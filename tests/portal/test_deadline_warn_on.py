@@ -2,7 +2,6 @@
 the calendar, and a change of the calendar moves it at once."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 
 from portal.calendar.services import current_calendar
@@ -11,10 +10,10 @@ from portal.deadlines.models import OPEN, Deadline
 from portal.extensions import db
 from rules.escalation import warn_from
 from tests.conftest import post_form
-from tests.portal.factories import register_cases
+from tests.portal.factories import register_cases, registered_case_in_sql
 from tests.portal.support import Counter
+from tests.support.html import Page
 
-ROW = re.compile(r'<tr class="deadline-row (\w+)">')
 
 
 def _open_terms(app, case_id: int) -> list[Deadline]:
@@ -25,13 +24,14 @@ def _open_terms(app, case_id: int) -> list[Deadline]:
         return rows
 
 
-def _states_on_page(client, monkeypatch, case_id: int, moment: datetime) -> tuple[list[str], list[str]]:
-    """The state of each term on the case page at `moment`, and the statements the page made."""
-    view = client.application.view_functions["applications.case"]  # wherever the case page is composed
-    monkeypatch.setattr(f"{view.__module__}.now_utc", lambda: moment)
+def _states_on_page(client, auth, clock, case_id: int, moment: datetime) -> tuple[list[str], list[str]]:
+    """The state of each term on the clerk's case page at `moment`, and the statements the page made."""
+    clock.set(moment)  # the portal's one clock (the page cannot take now=); it runs on by the test's seconds
+    auth.login("clerk")  # the session of before the jump has expired
     with Counter(client.application) as counter:
         page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    return ROW.findall(page), counter.statements
+    states = [row.split() for row in Page(page).attrs("tr.deadline-row", "class")]
+    return [state for _, state in states], counter.statements  # class="deadline-row <state>"
 
 
 def _expected(app, rows: list[Deadline], moment: datetime) -> list[str]:
@@ -42,7 +42,7 @@ def _expected(app, rows: list[Deadline], moment: datetime) -> list[str]:
                 else "near" if moment >= warn_from(row.due_date, calendar) else OPEN for row in rows]
 
 
-def test_planned_terms_store_their_warning_day_and_the_page_reads_near_from_it(app, client, auth, monkeypatch):
+def test_planned_terms_store_their_warning_day_and_the_page_reads_near_from_it(app, client, auth, clock):
     case_id = register_cases(app, 1)[0]
     rows = _open_terms(app, case_id)
     with app.test_request_context():
@@ -50,13 +50,11 @@ def test_planned_terms_store_their_warning_day_and_the_page_reads_near_from_it(a
         assert all(row.warn_on == warn_from(row.due_date, calendar).date() for row in rows if row.state == OPEN)
     service = next(row for row in rows if row.code == "service")
     warned = datetime.combine(service.warn_on, time.min, tzinfo=ALMATY)
-    auth.login("clerk")
-    client.get(f"/applications/{case_id}")
     for moment in (warned - timedelta(minutes=1), warned, warned + timedelta(hours=12)):
-        states, statements = _states_on_page(client, monkeypatch, case_id, moment)
+        states, statements = _states_on_page(client, auth, clock, case_id, moment)
         assert states == _expected(app, rows, moment), moment
         assert not any("calendar_exception" in s for s in statements)
-    assert "near" in _states_on_page(client, monkeypatch, case_id, warned)[0]
+    assert "near" in _states_on_page(client, auth, clock, case_id, warned)[0]
 
 
 def test_a_term_without_its_warning_day_is_still_judged_from_the_calendar(app):
@@ -72,7 +70,7 @@ def test_a_term_without_its_warning_day_is_still_judged_from_the_calendar(app):
         assert urgency(row, warned) == "near"
 
 
-def test_a_day_off_declared_on_the_warning_day_moves_it_at_once(app, client, auth, monkeypatch):
+def test_a_day_off_declared_on_the_warning_day_moves_it_at_once(app, client, auth, clock):
     """Nothing stale: the admin's change of the calendar recounts the stored warning day before the page is read."""
     case_id = register_cases(app, 1)[0]
     service = next(row for row in _open_terms(app, case_id) if row.code == "service")
@@ -86,11 +84,9 @@ def test_a_day_off_declared_on_the_warning_day_moves_it_at_once(app, client, aut
     assert moved.warn_on > service.warn_on and moved.due_date > service.due_date
     assert moved.next_check_at == datetime.combine(moved.warn_on, time.min, tzinfo=ALMATY)
     auth.logout()
-    auth.login("clerk")
-    client.get(f"/applications/{case_id}")
     old_warning = datetime.combine(service.warn_on, time.min, tzinfo=ALMATY) + timedelta(hours=1)
     rows = _open_terms(app, case_id)
-    assert _states_on_page(client, monkeypatch, case_id, old_warning)[0] == _expected(app, rows, old_warning)
+    assert _states_on_page(client, auth, clock, case_id, old_warning)[0] == _expected(app, rows, old_warning)
 
 
 def test_migration_0020_fills_the_warning_day_from_the_due_day_and_the_calendar(tmp_path):
@@ -107,16 +103,7 @@ def test_migration_0020_fills_the_warning_day_from_the_due_day_and_the_calendar(
         upgrade(revision="0019")
         db.session.execute(text("INSERT INTO calendar_exception (id, day, is_workday, decree) "
                                 "VALUES (1, '2026-03-19', 0, 'test')"))  # Thursday, a day off
-        db.session.execute(text("INSERT INTO organization (id, bin, name, legal_address) VALUES (1, '210640005550', 'O', '')"))
-        db.session.execute(text("INSERT INTO user_account (id, username, full_name, email, role, organization_id, "
-                                "password_hash, active, session_epoch, position) VALUES "
-                                "(1, 'a', 'A', '', 'applicant', 1, '', 1, 0, '')"))
-        db.session.execute(text("INSERT INTO application (id, kind, route, status, organization_id, created_by_id, "
-                                "legal_name, bin, legal_address, pool_name, support_24_7, ui_languages, "
-                                "security_act_number, state_service_integration, consent_secrets, "
-                                "consent_personal_data, reissue_certificate_number, reissue_reason, version) VALUES "
-                                "(1, 'accreditation', 'portal', 'registered', 1, 1, 'O', '210640005550', '', '', 0, "
-                                "'', '', 0, 0, 0, '', '', 1)"))
+        registered_case_in_sql()  # application 1, of organisation 1 and its applicant 1
         for id_, due in ((1, "2026-03-20"), (2, "2026-03-23"), (3, "2026-03-20")):
             db.session.execute(text(
                 "INSERT INTO deadline (id, application_id, code, term, starts_from, starts_on, due_date, due_at, "

@@ -14,10 +14,8 @@ from portal.events.models import Event
 from portal.extensions import db
 from portal.review.services import WrongStage
 from tests.conftest import post_form
-from tests.portal.factories import (case_with_grounds, case_without_grounds, hearing_window_over,
-                                    record_upheld_hearing, send_notice)
+from tests.portal.factories import case_without_grounds, draft_decision, hearing_held
 from tests.portal.officials import sign_decision, sign_decision_in_page
-from tests.support.html import field_value
 
 PENDING = "[from the signatory's EDS certificate, on signing]"
 COMMENT = "The pool's address differs from the security test act <b>; check it."
@@ -25,18 +23,6 @@ COMMENT = "The pool's address differs from the security test act <b>; check it."
 
 def user(username: str) -> User:
     return db.session.scalar(db.select(User).filter_by(username=username))
-
-
-def drafted(client, auth, case_id: int) -> int:
-    """The clerk drafts the final decision through the workbench; its id."""
-    auth.login("clerk")
-    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = field_value(page, "version")
-    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
-                     page=f"/applications/{case_id}").status_code == 302
-    auth.logout()
-    with client.application.app_context():
-        return db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
 
 
 def returned(client, decision_id: int, comment: str):
@@ -118,7 +104,7 @@ def test_the_clerk_resends_the_same_decision_once_and_it_can_then_be_signed(app)
 
 def test_the_signatory_returns_with_a_comment_the_clerk_sees_it_and_resends(app, client, auth):
     case_id = case_without_grounds(app)
-    decision_id = drafted(client, auth, case_id)
+    decision_id = draft_decision(client, auth, case_id)
     auth.login("signatory")
     empty = returned(client, decision_id, "   ")
     page = empty.get_data(as_text=True)
@@ -170,7 +156,7 @@ def test_the_signatory_returns_with_a_comment_the_clerk_sees_it_and_resends(app,
 
 def test_the_applicant_sees_nothing_of_a_return(app, client, auth):
     case_id = case_without_grounds(app)
-    decision_id = drafted(client, auth, case_id)
+    decision_id = draft_decision(client, auth, case_id)
     auth.login("applicant")
     before = client.get(f"/applications/{case_id}").get_data(as_text=True)
     auth.logout()
@@ -190,7 +176,7 @@ def test_the_applicant_sees_nothing_of_a_return(app, client, auth):
 
 def test_only_the_signatory_returns_and_only_the_clerk_resends(app, client, auth):
     case_id = case_without_grounds(app)
-    decision_id = drafted(client, auth, case_id)
+    decision_id = draft_decision(client, auth, case_id)
     auth.login("clerk")
     assert returned(client, decision_id, COMMENT).status_code == 403
     auth.logout()
@@ -218,7 +204,7 @@ def issued_equivalent(preview: str, signer: dict, kind: str) -> str:
 
 
 def preview_then_issued(app, client, auth, case_id: int):
-    decision_id = drafted(client, auth, case_id)
+    decision_id = draft_decision(client, auth, case_id)
     auth.login("clerk")
     clerk_page = client.get(f"/staff/cases/{case_id}/decision/preview")
     assert clerk_page.status_code == 200
@@ -243,12 +229,7 @@ def test_the_preview_reads_exactly_as_the_issued_document(app, client, auth, kin
     if kind == "certificate":
         case_id = case_without_grounds(app)
     else:
-        case_id = case_with_grounds(app, "applicant")
-        auth.login("clerk")
-        send_notice(client, case_id)
-        hearing_window_over(app, case_id)
-        record_upheld_hearing(client, case_id)
-        auth.logout()
+        case_id = hearing_held(app, client, auth)
     clerk_page, sign_page, issued_page, signer, decided = preview_then_issued(app, client, auth, case_id)
     assert decided == kind
     for page in (clerk_page, sign_page):
@@ -269,7 +250,7 @@ def test_the_preview_pdf_is_the_issued_printout_marked_as_a_draft(app, client, a
     from pypdf import PdfReader
 
     case_id = case_without_grounds(app)
-    decision_id = drafted(client, auth, case_id)
+    decision_id = draft_decision(client, auth, case_id)
     auth.login("clerk")
     response = client.get(f"/staff/cases/{case_id}/decision/preview.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")

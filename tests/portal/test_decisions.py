@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import io
-import re
 
 from portal.applications.models import Application
 from portal.decisions.models import Decision
 from portal.extensions import db
 from tests.conftest import post_form
-from tests.portal.factories import (case_with_grounds, case_without_grounds, draft_and_sign, hearing_window_over,
-                                    record_upheld_hearing, send_notice)
+from tests.portal.factories import case_without_grounds, draft_and_sign, hearing_held
 from tests.portal.officials import person, post_signed_decision
-from tests.support.html import field_value
+from tests.support.html import Page, field_value
 
 
 def test_a_certificate_is_signed_by_the_signatory_and_verifiable_by_number_and_by_file(app, client, auth):
@@ -35,8 +33,7 @@ def test_a_certificate_is_signed_by_the_signatory_and_verifiable_by_number_and_b
     # The signatory as the certificate names them, not the account's display name.
     assert "The document is genuine" in public and "current" in public and person("signatory")["name"] in public
     assert client.get("/verify/number?number=DMP-C-1999-000000").status_code == 404
-    token_page = client.get("/verify").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', token_page).group(1)
+    token = Page(client.get("/verify")).csrf()
     checked = client.post("/verify", data={"csrf_token": token, "signed_file": (io.BytesIO(document), "c.xml")},
                           content_type="multipart/form-data").get_data(as_text=True)
     assert "The signature is genuine" in checked
@@ -47,12 +44,7 @@ def test_a_certificate_is_signed_by_the_signatory_and_verifiable_by_number_and_b
 
 
 def test_a_refusal_after_the_hearing_cites_each_ground_and_the_right_to_complain(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    hearing_window_over(app, case_id)
-    record_upheld_hearing(client, case_id)
-    auth.logout()
+    case_id = hearing_held(app, client, auth)
     draft_and_sign(client, auth, case_id)
     auth.login("applicant")
     case_page = client.get(f"/applications/{case_id}").get_data(as_text=True)

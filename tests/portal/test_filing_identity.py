@@ -19,6 +19,7 @@ from portal.gateway.services import fetch_state_facts
 from portal.review import services as review
 from tests.conftest import csrf_token, post_form
 from tests.portal.factories import FULL, draft_and_sign, form_data, issued_certificate, new_application
+from tests.support.html import Page
 
 OWN_BIN, OTHER_BIN = "210640005550", "180540007773"  # Altyn (applicant) and Steppe (applicant2), both valid
 
@@ -34,7 +35,7 @@ def test_an_applicant_cannot_file_under_another_organisations_bin(app, client, a
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert f"filed in the name of the organisation with BIN {OWN_BIN}" in page
-    assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="bin"[^>]*>', page).group(0)
+    assert Page(page).attr("input#bin", "aria-invalid") == "true"
     # The inline check says the same as the person types.
     inline = client.get(f"/applications/check-bin?bin={OTHER_BIN}", headers={"HX-Request": "true"})
     assert f"BIN {OWN_BIN}" in inline.get_data(as_text=True)

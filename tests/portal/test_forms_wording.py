@@ -16,8 +16,7 @@ import pytest
 from portal.applications.models import Application
 from portal.decisions.models import Decision
 from portal.extensions import db
-from tests.portal.factories import (case_with_grounds, case_without_grounds, draft_and_sign, hearing_window_over,
-                                    record_upheld_hearing, send_notice)
+from tests.portal.factories import case_without_grounds, draft_and_sign, hearing_held
 from tests.support.html import page_text
 
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
@@ -146,12 +145,7 @@ def test_appendix_3_the_certificate_keeps_the_seed_wording(app, client, auth, la
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
 def test_appendix_4_the_refusal_keeps_the_seed_wording_and_names_the_signers_position(app, client, auth, lang):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    hearing_window_over(app, case_id)
-    assert record_upheld_hearing(client, case_id).status_code == 302
-    auth.logout()
+    case_id = hearing_held(app, client, auth)
     draft_and_sign(client, auth, case_id)
     with app.app_context():
         signer = db.session.scalar(db.select(Decision).filter_by(application_id=case_id)).signer

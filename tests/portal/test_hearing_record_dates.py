@@ -2,8 +2,6 @@
 chance to be heard, not in the future; otherwise the clerk is told why next to the date and nothing is saved."""
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime, timedelta
 
 from portal.applications.models import Application
@@ -12,6 +10,7 @@ from portal.extensions import db
 from portal.hearings.models import HearingRecord, HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
 from tests.portal.factories import case_with_grounds, notified_case, send_notice, slot_ids
+from tests.support.html import page
 
 
 def typed(moment: datetime) -> str:
@@ -20,20 +19,17 @@ def typed(moment: datetime) -> str:
 
 def record(client, case_id: int, held_at: str):
     path = f"/staff/cases/{case_id}/hearing-record"
-    page = client.get(path).get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    form = page(client.get(path))
     # Issue 14 item 3: after a stated position each ground that stands says why.
-    stands = {f"stands-{n}": "Позиция не опровергает основание." for n in re.findall(r'name="stands-(\d)"', page)}
-    return post_form(client, path, {"version": version.group(1), "held_at": held_at, "attended": "y",
+    stands = {name: "Позиция не опровергает основание." for name in form.names("stands-")}
+    return post_form(client, path, {"version": form.value("version"), "held_at": held_at, "attended": "y",
                                     "participants": "Сейітова А.", "outcome": "refusal_upheld", **stands})
 
 
 def held_at_error(response) -> str:
     """The message shown next to the date of the hearing."""
     assert response.status_code == 422
-    match = re.search(r'id="held_at-error">([^<]*)<', response.get_data(as_text=True))
-    assert match, "no message next to the date of the hearing"
-    return html.unescape(match.group(1)).strip()
+    return page(response).error("held_at")
 
 
 def nothing_recorded(app, case_id: int) -> bool:

@@ -1,7 +1,6 @@
 """Preliminary refusal and hearing (п.9, п.10): the notice, the slot picker, the race, the record."""
 from __future__ import annotations
 
-import re
 import threading
 from datetime import timedelta
 
@@ -15,8 +14,8 @@ from portal.hearings import services as hearings
 from portal.hearings.models import HearingSlot
 from tests.conftest import post_form
 from tests.portal.eds import OTHER_BIN, upload
-from tests.portal.factories import case_with_grounds, offered_times, send_notice, slot_ids
-from tests.support.html import field_value
+from tests.portal.factories import case_with_grounds, notified_case, offered_times, send_notice, slot_ids
+from tests.support.html import Page, field_value
 
 
 def test_the_whole_hearing_path_through_the_forms(app, client, auth, clock):
@@ -72,8 +71,7 @@ def test_the_whole_hearing_path_through_the_forms(app, client, auth, clock):
     # Issue 14 item 3: a ground that stands after the applicant stated a position is kept only with the answer.
     unanswered = post_form(client, path, record)
     assert unanswered.status_code == 422 and "say why this ground stands" in unanswered.get_data(as_text=True)
-    stands = {f"stands-{n}": "Письмо о резервном комплексе не представлено."
-              for n in re.findall(r'name="stands-(\d)"', page)}
+    stands = {name: "Письмо о резервном комплексе не представлено." for name in Page(page).names("stands-")}
     assert stands
     done = post_form(client, path, {**record, **stands})
     assert done.status_code == 302
@@ -164,15 +162,11 @@ def test_one_case_cannot_hold_two_slots_even_from_two_tabs(app, client, auth):
 
 
 def test_waiving_frees_the_slot_and_cancels_the_invitation(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    ids = slot_ids(client.get(f"/applications/{case_id}/hearing").get_data(as_text=True))
-    post_form(client, f"/applications/{case_id}/hearing/book", {"slot": ids[0]}, page=f"/applications/{case_id}/hearing")
-    post_form(client, f"/applications/{case_id}/hearing/waive", {"confirm": "yes"}, page=f"/applications/{case_id}/hearing")
-    ics = client.get(f"/applications/{case_id}/hearing.ics").get_data(as_text=True)
+    case_id, hearing = notified_case(app, client, auth)
+    ids = slot_ids(client.get(hearing).get_data(as_text=True))
+    post_form(client, f"{hearing}/book", {"slot": ids[0]}, page=hearing)
+    post_form(client, f"{hearing}/waive", {"confirm": "yes"}, page=hearing)
+    ics = client.get(f"{hearing}.ics").get_data(as_text=True)
     assert "METHOD:CANCEL" in ics and "STATUS:CANCELLED" in ics and "SEQUENCE:2" in ics
     with app.app_context():
         assert db.session.get(HearingSlot, ids[0]).booked_application_id is None
@@ -190,12 +184,7 @@ def test_another_organisation_cannot_see_or_book_the_hearing(app, client, auth):
 
 
 def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     document = post_form(client, f"/applications/{case_id}/hearing/position.xml",
                          {"position": "Резервный комплекс есть."}, page=hearing)
     assert document.headers["Content-Type"] == "application/xml" and "Резервный комплекс есть." in document.get_data(as_text=True)
@@ -215,12 +204,7 @@ def test_the_position_can_be_sent_as_a_signed_document(app, client, auth, sign):
 def test_the_applicant_attaches_documents_to_its_position_and_the_clerk_sees_them(app, client, auth):
     import io
 
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     from tests.conftest import csrf_token
 
     token = csrf_token(client, hearing)

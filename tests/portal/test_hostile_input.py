@@ -28,9 +28,11 @@ from portal.documents.models import Document
 from portal.extensions import db
 from tests.conftest import Auth, csrf_token, post_form
 from tests.portal.factories import (PDF, PNG, case_with_grounds, complete, draft_and_sign, form_data,
-                                    hearing_window_over, new_application, offered_times, registered_case,
-                                    required_codes, send_notice, upload)
+                                    hearing_window_over, new_application, notified_case, offered_times,
+                                    registered_case, required_codes, same_settlement_case, send_notice,
+                                    upload)
 from tests.portal.support import snapshot
+from tests.support.html import Page, field_value
 
 SCRIPT = "<script>alert(1)</script>"
 SQL = "'; DROP TABLE application; --"
@@ -52,7 +54,9 @@ def assert_no_raw_script(response, where: str) -> None:
 
 
 def _xml_version(page: str) -> str:
-    return re.search(r'name="version"(?: type="hidden")? value="(\d+)"', page).group(1)
+    version = field_value(page, "version")
+    assert version.isdigit(), version
+    return version
 
 
 # --- every form has its limits -----------------------------------------------------------------
@@ -431,11 +435,7 @@ def test_the_completeness_note_is_limited_and_findings_must_be_of_the_list(app, 
 
 
 def test_the_review_texts_are_limited(app, client, auth):
-    case_id = registered_case(app)
-    with app.app_context():  # a backup complex in the same settlement: the rules propose ground 2
-        case = db.session.get(Application, case_id)
-        case.backup_complexes[0].settlement = case.main_complex.settlement
-        db.session.commit()
+    case_id = same_settlement_case(app)  # a backup complex in the same settlement: the rules propose ground 2
     auth.login("clerk")
     post_form(client, f"/staff/cases/{case_id}/state-facts", {}, page=f"/applications/{case_id}")
     complete(client, case_id)
@@ -525,12 +525,7 @@ def test_the_log_in_refuses_long_input_with_a_message(app, client):
 # --- the hearing: position, slot --------------------------------------------------------------
 
 def test_the_position_and_the_slot_refuse_hostile_input(app, client, auth):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     token = csrf_token(client, hearing)
     before = snapshot(app)
     response = client.post(f"{hearing}/position", data={"position": LONG, "csrf_token": token})
@@ -619,7 +614,8 @@ def _hostile_case(app, client, auth) -> dict:
                      ).status_code == 302
     path = f"/staff/cases/{case_id}/review"
     page = page_of(client.get(path))
-    proposed = [int(n) for n in re.findall(r'name="ground-(\d)"', page)]
+    proposed = [int(name.removeprefix("ground-")) for name in Page(page).names("ground-")
+                if re.fullmatch(r"ground-\d", name)]
     extra = next(n for n in range(1, 6) if n not in proposed)
     decision = {f"ground-{n}": "accept" for n in proposed}
     assert post_form(client, path, {"version": _xml_version(page), **decision, f"add-{extra}": "y",
@@ -645,7 +641,7 @@ def _hostile_case(app, client, auth) -> dict:
     path = f"/staff/cases/{case_id}/hearing-record"
     record_page = page_of(client.get(path))
     # Issue 14 item 3: after the stated position, why each ground stands (printed in the final refusal, escaped).
-    stands = {f"stands-{n}": SCRIPT for n in re.findall(r'name="stands-(\d)"', record_page)}
+    stands = {name: SCRIPT for name in Page(record_page).names("stands-")}
     assert post_form(client, path, {"version": _xml_version(record_page),
                                     "held_at": datetime.now(ALMATY).strftime("%d.%m.%Y %H:%M"), "attended": "y",
                                     "participants": SCRIPT, "arguments": SCRIPT, "examined": SCRIPT,

@@ -32,9 +32,9 @@ from sqlalchemy import select
 from portal.core import i18n
 from tests.conftest import Auth
 from tests.portal.support import PseudoCatalog
+from tests.support.html import page
 
 ROLES = (None, "applicant", "applicant2", "clerk", "signatory", "supervisor", "authority", "admin")  # None: nobody
-HREF = re.compile(r"""<a\b[^>]*?\bhref="([^"#]*)(?:#[^"]*)?\"""")
 # Not pages: files, images, the language switch (it redirects back), the static files.
 NOT_PAGES = re.compile(r"^/(static|language)/|\.(pdf|xml|ics|zip|csv|json|png)$|/documents/\d+(/preview/\d+)?$")
 PER_KIND = 12  # pages of one kind (the same path with other ids or query values) visited per role
@@ -129,8 +129,8 @@ def crawl(client, start: str = "/") -> tuple[dict[str, str], dict[str, int]]:
             continue
         body = response.get_data(as_text=True)
         pages[url] = body
-        for href in HREF.findall(body):
-            target = urlsplit(urljoin("http://localhost" + url, re.sub("&amp;", "&", href)))
+        for href in page(body).hrefs():
+            target = urlsplit(urljoin("http://localhost" + url, href.split("#")[0]))
             link = target.path + (f"?{target.query}" if target.query else "")
             if target.netloc != "localhost" or link in queued or NOT_PAGES.search(target.path):
                 continue

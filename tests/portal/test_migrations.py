@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from portal.extensions import db
+from tests.portal.factories import registered_case_in_sql
 
 
 def test_the_migrated_schema_matches_the_models(app):
@@ -44,16 +45,7 @@ def test_open_terms_planned_before_18_30_ends_are_moved_to_the_end_of_working_ho
     far = datetime(2099, 1, 1)  # a next check the sweep would not reach for years
     with app.app_context():
         upgrade(revision="0017")
-        db.session.execute(text("INSERT INTO organization (id, bin, name, legal_address) VALUES (1, '210640005550', 'O', '')"))
-        db.session.execute(text("INSERT INTO user_account (id, username, full_name, email, role, organization_id, "
-                                "password_hash, active, session_epoch, position) VALUES "
-                                "(1, 'a', 'A', '', 'applicant', 1, '', 1, 0, '')"))
-        db.session.execute(text("INSERT INTO application (id, kind, route, status, organization_id, created_by_id, "
-                                "legal_name, bin, legal_address, pool_name, support_24_7, ui_languages, "
-                                "security_act_number, state_service_integration, consent_secrets, "
-                                "consent_personal_data, reissue_certificate_number, reissue_reason, version) VALUES "
-                                "(1, 'accreditation', 'portal', 'registered', 1, 1, 'O', '210640005550', '', '', 0, "
-                                "'', '', 0, 0, 0, '', '', 1)"))
+        registered_case_in_sql()  # application 1, of organisation 1 and its applicant 1
         for id_, state in ((1, "open"), (2, "met")):
             db.session.execute(text(
                 "INSERT INTO deadline (id, application_id, code, term, starts_from, starts_on, due_date, due_at, "

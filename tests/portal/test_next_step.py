@@ -3,7 +3,6 @@ the date the deadlines service shows; the waiver asked to be confirmed and shown
 booking's answer; slots by day; every answer on the submit page with its change link; a complaint's own terms."""
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
@@ -17,7 +16,8 @@ from portal.core.i18n import official_date, official_datetime
 from portal.extensions import db
 from portal.hearings.models import HearingSlot, PreliminaryRefusal
 from tests.conftest import post_form
-from tests.portal.factories import case_with_grounds, notified_case, send_notice, slot_ids
+from tests.portal.factories import case_with_grounds, notified_case, slot_ids
+from tests.support.html import Page, text_of
 
 NOW = datetime(2026, 12, 3, 6, 0, tzinfo=ALMATY)
 
@@ -40,7 +40,7 @@ def english(app):
 
 
 def text(step) -> str:
-    return re.sub(r"<[^>]+>", "", str(step.text))
+    return Page(str(step.text)).content()
 
 
 # --- the pure function -----------------------------------------------------------------------
@@ -140,14 +140,13 @@ def test_a_complaints_step_names_its_own_term(english):
 
 # --- the pages ------------------------------------------------------------------------------
 
-def next_step_section(html: str) -> str:
-    found = re.search(r'<section class="next-step[^"]*" id="next-step".*?</section>', html, re.S)
-    assert found, "no next step on the page"
-    return found.group(0)
+def next_step_section(html: str) -> Page:
+    return Page(html).within("section.next-step#next-step")
 
 
-def shown(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html)).strip()
+def shown(html: str | Page) -> str:
+    """The text a person reads (a sentence's inline tags joined, white space squashed)."""
+    return (html if isinstance(html, Page) else Page(html)).content()
 
 
 def registered_case(app) -> tuple[int, object]:
@@ -167,14 +166,14 @@ def test_the_case_page_puts_the_next_step_first_with_the_date_its_deadlines_tabl
     assert shown(step).endswith(f"Nothing to do: the provider checks that your documents are complete by "
                                 f"{official_date(due)}.")
     # The same date as the deadlines table's row of the completeness term.
-    row = re.search(r'<tr class="deadline-row[^"]*">\s*<td>Check of completeness.*?</tr>', page, re.S).group(0)
-    assert official_date(due) in row
+    row = [row for row in Page(page).texts("tr.deadline-row") if row.startswith("Check of completeness")]
+    assert len(row) == 1 and official_date(due) in row[0]
     auth.logout()
 
     auth.login("clerk")
     step = next_step_section(client.get(f"/applications/{case_id}").get_data(as_text=True))
     assert f"Check completeness by {official_date(due)}." in shown(step)
-    assert f'href="/staff/cases/{case_id}/completeness"' in step
+    assert f"/staff/cases/{case_id}/completeness" in step.hrefs()
 
 
 def test_the_cabinet_puts_the_one_next_action_first_and_a_step_on_every_case(app, client, auth):
@@ -186,7 +185,7 @@ def test_the_cabinet_puts_the_one_next_action_first_and_a_step_on_every_case(app
     # The draft is something to do, the registered case only waits: the draft comes first.
     assert "Fill in the application and attach the documents." in shown(next_step_section(page))
     assert f"Nothing to do: the provider checks that your documents are complete by {official_date(due)}." in (
-        shown(main[main.index('id="cases-heading"'):]))
+        shown(Page(page).within("section[aria-labelledby=cases-heading]")))
 
 
 def test_the_cabinet_puts_the_hearing_first_with_its_time(app, client, auth):
@@ -195,7 +194,7 @@ def test_the_cabinet_puts_the_hearing_first_with_its_time(app, client, auth):
         starts_at = db.session.scalar(db.select(HearingSlot.starts_at).filter_by(booked_application_id=case_id))
     step = next_step_section(client.get("/cabinet").get_data(as_text=True))
     assert f"Come to the hearing on {official_datetime(starts_at)}." in shown(step)
-    assert f'href="/applications/{case_id}/hearing"' in step
+    assert f"/applications/{case_id}/hearing" in step.hrefs()
     # Without a booked time: choose one by the last day of the hearing's term, as the deadlines table shows it.
     with app.app_context():
         db.session.execute(db.update(HearingSlot).where(HearingSlot.booked_application_id == case_id)
@@ -204,7 +203,7 @@ def test_the_cabinet_puts_the_hearing_first_with_its_time(app, client, auth):
         last_day = next(d.due_date for d in db.session.get(Application, case_id).deadlines if d.code == "hearing")
     step = next_step_section(client.get(f"/applications/{case_id}").get_data(as_text=True))
     assert f"Choose a hearing time by {official_date(last_day)}." in shown(step)
-    assert f'href="/applications/{case_id}/hearing#slots"' in step
+    assert f"/applications/{case_id}/hearing#slots" in step.hrefs()
 
 
 def waived_at(app, case_id: int):
@@ -290,17 +289,19 @@ def test_the_slots_are_grouped_under_a_heading_per_day(app, client, auth):
         offered = hearings.offered_slots(db.session.get(Application, case_id), refusal, now_utc())
         days = sorted({s.starts_at.astimezone(ALMATY).date() for s in offered})
         by_id = {s.id: s.starts_at.astimezone(ALMATY) for s in offered}
-    headings = re.findall(r'<h4 class="slot-day" id="slot-day-([\d-]+)">([^<]*)</h4>', page)
+    picker = Page(page).within("section#slots")
+    headings = [(h.get("id").removeprefix("slot-day-"), text_of(h)) for h in picker.find_all("h4.slot-day")]
     assert [date.fromisoformat(d) for d, _ in headings] == days
     assert all(heading.endswith(official_date(date.fromisoformat(d))) for d, heading in headings)
     # Each time sits under its own day's heading, and reads as the time (the day is said to screen readers).
-    picker = page[page.index('id="slots"'):]
     for slot_id, starts_at in by_id.items():
-        radio = picker.index(f'id="slot-{slot_id}"')
-        heading = picker.rfind('<h4 class="slot-day"', 0, radio)
-        assert picker[heading:radio].count(f'id="slot-day-{starts_at.date().isoformat()}"') == 1
-        assert re.search(rf'<label for="slot-{slot_id}"><span class="visually-hidden">{official_date(starts_at)} '
-                         rf'</span>{starts_at:%H:%M}</label>', picker)
+        radio = picker.find(f"input#slot-{slot_id}")
+        assert radio is not None, slot_id
+        heading = radio.xpath("string(preceding::h4[@class='slot-day'][1]/@id)")
+        assert heading == f"slot-day-{starts_at.date().isoformat()}", (slot_id, heading)
+        label = picker.within(f"label[for=slot-{slot_id}]")
+        assert label.text("span.visually-hidden") == official_date(starts_at)
+        assert label.content() == f"{official_date(starts_at)} {starts_at:%H:%M}"
 
 
 def test_the_submit_page_shows_every_answer_with_a_link_to_change_it(app, client, auth):
@@ -323,8 +324,8 @@ def test_the_submit_page_shows_every_answer_with_a_link_to_change_it(app, client
         db.session.commit()
     auth.login("applicant")
     page = client.get(f"/applications/{draft_id}/submit").get_data(as_text=True)
-    answers = page[page.index('id="answers-heading"'):page.index('id="appendix-1-heading"')]
-    rows = {shown(dt): shown(dd) for dt, dd in re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", answers, re.S)}
+    answers = Page(page).within("section.answers[aria-labelledby=answers-heading]")
+    rows = {shown(Page(dt)): shown(Page(dt.getnext())) for dt in answers.find_all("div.answer > dt")}
     expected = {
         "What do you apply for": "Re-issuance of the accreditation certificate",
         "Full name of the legal entity": None, "BIN": None, "Legal address": "Астана, 1",
@@ -342,20 +343,22 @@ def test_the_submit_page_shows_every_answer_with_a_link_to_change_it(app, client
         if value is not None:
             assert rows[label] == value, (label, rows[label])
     for value in ("Караганда", "ул. Ерубаева, 1", "Beeline", "Tele2", "ул. Сығанақ, 10"):
-        assert value in answers
+        assert value in shown(answers)
     # Each answer links to its field in the form, and the form has an element with that id.
-    edit = client.get(f"/applications/{draft_id}/edit").get_data(as_text=True)
-    anchors = re.findall(rf'href="/applications/{draft_id}/edit#([^"]+)"', answers)
+    edit = Page(client.get(f"/applications/{draft_id}/edit"))
+    anchors = [href.split("#", 1)[1] for href in answers.hrefs(f"/applications/{draft_id}/edit#")]
     assert len(anchors) >= 20 and {"kind-0", "legal_name-group", "main-settlement-group",
                                    "backups-0-provider_2-group", "ui_languages",
                                    "reissue_reason-group", "consent_personal_data-group"} <= set(anchors)
     for anchor in anchors:
-        assert f'id="{anchor}"' in edit, anchor
+        assert edit.find(f"[id={anchor}]") is not None, anchor
     # Each document of the checklist links to its place on the documents page.
-    documents = client.get(f"/applications/{draft_id}/documents").get_data(as_text=True)
-    for code in re.findall(rf'href="/applications/{draft_id}/documents#doc-([^"]+)"', answers):
-        assert f'id="doc-{code}"' in documents
-    assert answers.count(">Change<") == len(anchors) + answers.count("documents#doc-")
+    documents = Page(client.get(f"/applications/{draft_id}/documents"))
+    codes = [href.split("#doc-", 1)[1] for href in answers.hrefs(f"/applications/{draft_id}/documents#doc-")]
+    for code in codes:
+        assert documents.find(f"[id=doc-{code}]") is not None, code
+    changes = answers.find_all("dd.answer-change a")
+    assert len(changes) == len(anchors) + len(codes) and all(text_of(a).startswith("Change") for a in changes)
 
 
 def test_a_complaints_terms_are_named_as_the_complaints(app, client, auth):

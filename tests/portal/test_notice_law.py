@@ -8,7 +8,6 @@ booked into and may move inside the window; in writing, the day by whose end the
 from __future__ import annotations
 
 import html
-import re
 from datetime import datetime, time, timedelta
 
 from portal.applications.models import Application
@@ -22,7 +21,7 @@ from tests.conftest import post_form
 from tests.portal.factories import (case_with_grounds, draft_and_sign, hearing_window_over, offered_times,
                                     record_upheld_hearing, send_notice, slot_ids)
 from tests.portal.support import mails, send
-from tests.support.html import field_value
+from tests.support.html import Page, field_value
 
 PLACE = "Астана, Мәңгілік Ел 55, каб. 301"
 REASON = "The clerk in charge was on sick leave; the case was handed over on the day after the term."
@@ -41,9 +40,7 @@ def notice_form(client, case_id: int) -> tuple[str, str]:
 def error_next_to(response, name: str) -> str:
     """The message shown next to the field `name` (the page is refused: 422)."""
     assert response.status_code == 422
-    match = re.search(rf'id="{name}-error">([^<]*)<', response.get_data(as_text=True))
-    assert match, f"no message next to {name}"
-    return html.unescape(match.group(1)).strip()
+    return Page(response).error(name)
 
 
 def last_lawful_moment_passed(app, case_id: int) -> datetime:
@@ -207,7 +204,8 @@ def test_the_proposed_time_is_booked_shown_and_mailed_and_the_applicant_moves_it
     auth.login("applicant")
     hearing = f"/applications/{case_id}/hearing"
     page = client.get(hearing).get_data(as_text=True)
-    when = re.search(r'id="hearing-time">(.*?)</dd>', page, re.S).group(1)
+    when = Page(page).text("dd#hearing-time")
+    assert when, "the hearing page says when"
     assert typed(proposed) in when and "the time the notice proposed" in when
     assert "https://meet.example.kz/hearing-301" in page and f"Booked: {typed(proposed)}" in page
     ics = client.get(f"{hearing}.ics").get_data(as_text=True)

@@ -22,8 +22,8 @@ from portal.hearings.models import HearingSlot
 from portal.notifications.models import OutboxMessage
 from portal.review import services as review
 from tests.conftest import Auth, post_form
-from tests.portal.factories import (case_with_grounds, draft_and_sign, form_data, new_application, register_cases,
-                                    send_notice, sweep)
+from tests.portal.factories import (draft_and_sign, form_data, new_application, notified_case, register_cases,
+                                    sweep)
 from tests.portal.support import mails, send
 from tests.support.html import field_value
 
@@ -149,11 +149,7 @@ def _later_slots(app, case_id: int) -> list[HearingSlot]:
 
 
 def test_a_moved_hearing_is_reminded_at_its_new_time_only(app, client, auth, runner, mail_folder):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
+    case_id, _ = notified_case(app, client, auth)
     slots = _later_slots(app, case_id)
     old, new = slots[0], slots[-1]
     assert _book(client, case_id, old.id).status_code == 302
@@ -181,11 +177,7 @@ def test_a_moved_hearing_is_reminded_at_its_new_time_only(app, client, auth, run
 
 
 def test_a_waived_hearing_is_never_reminded(app, client, auth, runner, mail_folder):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
+    case_id, _ = notified_case(app, client, auth)
     slot = _later_slots(app, case_id)[-1]
     _book(client, case_id, slot.id)
     post_form(client, f"/applications/{case_id}/hearing/waive", {"confirm": "yes"}, page=f"/applications/{case_id}/hearing")
@@ -197,11 +189,7 @@ def test_a_waived_hearing_is_never_reminded(app, client, auth, runner, mail_fold
 
 
 def test_a_reminder_whose_hearing_was_held_meanwhile_is_cancelled_at_send_time(app, client, auth, runner, mail_folder):
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
+    case_id, _ = notified_case(app, client, auth)
     slot = _later_slots(app, case_id)[-1]
     _book(client, case_id, slot.id)
     with app.app_context():  # the clerk records the hearing early: the case leaves the hearing stage

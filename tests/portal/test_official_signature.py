@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -24,11 +23,10 @@ from portal.gateway.services import fetch_state_facts
 from portal.signatures.models import Signature
 from portal.signatures.pki import DEMO_AUTHORITY, DEMO_PROVIDER
 from portal.signatures.signing import sign_xml
-from tests.conftest import post_form
-from tests.portal.factories import case_without_grounds, forwarded_complaint
+from tests.portal.factories import case_without_grounds, draft_decision, forwarded_complaint
 from tests.portal.officials import (authority_document, decide_as_authority, issue, keys_of, person,
                                     post_authority_decision, post_signed_decision, sign_decision_in_page)
-from tests.support.html import field_value
+from tests.support.html import Page
 
 # Issue 14 item 13: the demo package lacks documents the rules mark; the tests accept it with a reason.
 OVERRIDE = "The originals were checked at the chancellery."
@@ -36,15 +34,7 @@ OVERRIDE = "The originals were checked at the chancellery."
 
 def drafted(app, client, auth) -> int:
     """A certificate drafted by the clerk, waiting for the signatory; its id."""
-    case_id = case_without_grounds(app)
-    auth.login("clerk")
-    page = client.get(f"/applications/{case_id}").get_data(as_text=True)
-    version = field_value(page, "version")
-    assert post_form(client, f"/staff/cases/{case_id}/decision", {"version": version},
-                     page=f"/applications/{case_id}").status_code == 302
-    auth.logout()
-    with app.app_context():
-        return db.session.scalar(db.select(Decision.id).filter_by(application_id=case_id))
+    return draft_decision(client, auth, case_without_grounds(app))
 
 
 def assert_nothing_issued(app, decision_id: int) -> None:
@@ -68,9 +58,9 @@ def test_the_signatory_signs_the_decision_of_today_with_their_own_key_and_everyt
     auth.login("signatory")
     page = client.get(f"/staff/decisions/{decision_id}").get_data(as_text=True)
     # The NCALayer button sits in the form that posts signed_text, and fetches the document to sign.
-    form = re.search(r'<form method="post" action="/staff/decisions/%d".*?</form>' % decision_id, page, re.S).group(0)
-    assert f'data-xml-url="/staff/decisions/{decision_id}/document-to-sign.xml"' in form
-    assert 'name="signed_text"' in form and 'data-key-type="SIGNATURE"' in form
+    form = Page(page).within(f'form[method=post][action="/staff/decisions/{decision_id}"]')
+    assert form.attr("[data-ncalayer]", "data-xml-url") == f"/staff/decisions/{decision_id}/document-to-sign.xml"
+    assert form.field("signed_text") is not None and form.attr("[data-ncalayer]", "data-key-type") == "SIGNATURE"
     xml = client.get(f"/staff/decisions/{decision_id}/document-to-sign.xml")
     root = etree.fromstring(xml.data)
     today = today_local()
@@ -282,9 +272,10 @@ def test_the_authoritys_official_signs_with_their_own_key_and_the_decision_names
     _case_id, complaint = forwarded_complaint(app, client, auth)
     auth.login("authority")
     page = client.get(f"/complaints/{complaint['id']}").get_data(as_text=True)
-    form = re.search(r'<form method="post" id="authority-decision".*?</form>', page, re.S).group(0)
-    assert f'data-xml-url="/complaints/{complaint["id"]}/authority-decision.xml"' in form
-    assert 'data-xml-form="authority-decision"' in form and 'name="signed_text"' in form
+    form = Page(page).within("form[method=post]#authority-decision")
+    assert form.attr("[data-ncalayer]", "data-xml-url") == f"/complaints/{complaint['id']}/authority-decision.xml"
+    assert form.attr("[data-ncalayer]", "data-xml-form") == "authority-decision"
+    assert form.field("signed_text") is not None
     values = {"version": complaint["version"], **REFUSED}
     with app.app_context():
         document = authority_document(client, complaint["id"], values)

@@ -7,7 +7,6 @@ strings in JSON) must read dd.mm.yyyy like every other date; and no page shows a
 """
 from __future__ import annotations
 
-import html
 import os
 import re
 from io import BytesIO
@@ -18,14 +17,14 @@ from portal.core import i18n
 from tests.browser.helpers import PDF
 from tests.conftest import Auth, post_form
 from tests.portal.support import PseudoCatalog
-from tests.support.html import field_value
+from tests.support.html import field_value, page_text
 
 ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
 def visible(page: str) -> str:
-    page = re.sub(r"(?s)<(script|style|head|pre)\b.*?</\1>", " ", page)
-    return html.unescape(re.sub(r"(?s)<[^>]+>", " ", page))
+    """The text a reader sees: not the head, the scripts and styles, nor <pre> (documents shown as they are)."""
+    return page_text(page, leave_out=("head", "script", "style", "pre"))
 
 
 def untranslated(page: str) -> str:

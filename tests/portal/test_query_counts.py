@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bench.scale import scale
 from portal.applications.models import Application
 from portal.extensions import db
-from tests.portal.support import Counter
+from tests.portal.support import Counter, main_pages
 
 MAX = 8
 
@@ -28,22 +28,6 @@ def _case_of(app, organization_bin: str | None = None) -> int:
         found = db.session.scalar(query.limit(1))
         return found or db.session.scalar(select(Application.id).where(Application.status != "draft")
                                           .order_by(Application.id.desc()).limit(1))
-
-
-def _pages(app, case_id: int) -> dict[str, tuple[str, str]]:
-    pages = {
-        "applicant's cabinet": ("applicant", "/cabinet"),
-        "clerk's queue, first page": ("clerk", "/staff/cases"),
-        "clerk's queue, filtered": ("clerk", "/staff/cases?stage=certificate_issued&kind=accreditation"),
-        "clerk's queue, filter changed over htmx": ("clerk", "/staff/cases?stage=incomplete_refused"),
-        "case page (clerk)": ("clerk", f"/applications/{case_id}"),
-        "case page (applicant)": ("applicant", f"/applications/{case_id}"),
-        "authority's view of the staff queue": ("authority", "/staff/cases"),
-    }
-    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    if "complaints.authority_queue" in endpoints:
-        pages["authority's complaint queue"] = ("authority", "/authority/complaints")
-    return pages
 
 
 def _measure(app, auth_factory, pages) -> dict[str, list[str]]:
@@ -69,7 +53,7 @@ def test_each_page_makes_at_most_eight_statements_and_as_many_with_200_cases_as_
     with app.app_context():
         scale(20, seed=3)
     case_id = _case_of(app, ORGANIZATIONS[0]["bin"])
-    pages = _pages(app, case_id)
+    pages = main_pages(app, case_id)
     few = _measure(app, Auth, pages)
     with app.app_context():
         scale(180, seed=5)  # none of its complaints is the demo applicant's: the cabinet shows the same kinds of rows

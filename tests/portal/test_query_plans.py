@@ -18,6 +18,7 @@ from portal.applications.models import Application
 from portal.demo.data import ORGANIZATIONS
 from portal.extensions import db
 from tests.conftest import Auth
+from tests.portal.support import main_pages
 
 # Tables whose rows grow with the cases (the catalogues — law, calendar, users of staff — stay small).
 GROWING = {"application", "complex", "document", "deadline", "deadline_effect", "decision", "event", "complaint",
@@ -30,20 +31,6 @@ def _walks_in_key_order(table: str, statement: str) -> bool:
     """A scan in primary-key order that stops at its LIMIT (the queue's cases with no open term, by number)
     costs the rows it returns, not the table."""
     return re.search(rf"ORDER BY {table}\.id LIMIT", " ".join(statement.split())) is not None
-
-
-def _pages(case_id: int) -> dict[str, tuple[str, str]]:
-    return {
-        "applicant's cabinet": ("applicant", "/cabinet"),
-        "clerk's queue": ("clerk", "/staff/cases"),
-        "clerk's queue, filtered": ("clerk", "/staff/cases?stage=under_review&kind=accreditation"),
-        "case page (clerk)": ("clerk", f"/applications/{case_id}"),
-        "case page (applicant)": ("applicant", f"/applications/{case_id}"),
-        "authority's staff queue": ("authority", "/staff/cases"),
-        "authority's complaint queue": ("authority", "/authority/complaints"),
-        "the register": ("applicant", "/register"),
-        "the register, searched": ("applicant", "/register?q=210640005550"),
-    }
 
 
 def _statements(app, role: str, path: str) -> list[tuple[str, tuple]]:
@@ -77,7 +64,7 @@ def test_no_main_page_scans_a_table_that_grows_with_the_cases(app):
             .order_by((Application.status == "refused").desc(), Application.id).limit(1))
     app.extensions["page_cache"].size = 0  # every page made, so every statement it makes is planned
     scans = {}
-    for name, (role, path) in _pages(case_id).items():
+    for name, (role, path) in main_pages(app, case_id).items():
         for statement, parameters in _statements(app, role, path):
             with app.app_context():
                 plan = db.session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()

@@ -12,20 +12,12 @@ from portal.extensions import db
 from portal.review.models import ReviewDecision
 from tests.conftest import post_form
 from tests.portal.factories import (OVERRIDE, case_state, complete, draft_and_sign, hearing_window_over,
-                                    record_upheld_hearing, registered_case, send_notice)
+                                    record_upheld_hearing, registered_case, same_settlement_case,
+                                    send_notice)
 from tests.support.html import field_value, page_text
 
 MACHINE = re.compile(r"documents_unreliable|main_complex|consent_\w+=|=True|=False|backup_other_settlement"
                      r"|two_channels_each|security_test_act_positive|Because of:")
-
-
-def _same_settlement_case(app) -> int:
-    case_id = registered_case(app)
-    with app.app_context():  # a backup complex in the main complex's settlement: п.4 subparagraph 3) fails
-        case = db.session.get(Application, case_id)
-        case.backup_complexes[0].settlement = case.main_complex.settlement
-        db.session.commit()
-        return case_id
 
 
 def _review_page(client, case_id):
@@ -33,7 +25,7 @@ def _review_page(client, case_id):
 
 
 def test_the_refusal_carries_the_reasoning_from_the_review_to_the_final_act(app, client, auth):
-    case_id = _same_settlement_case(app)
+    case_id = same_settlement_case(app)
     with app.app_context():
         settlement = db.session.get(Application, case_id).main_complex.settlement
     auth.login("clerk")
@@ -41,7 +33,7 @@ def test_the_refusal_carries_the_reasoning_from_the_review_to_the_final_act(app,
     complete(client, case_id)
     page = _review_page(client, case_id)
     assert not MACHINE.search(page_text(page))  # what a person reads: no machine codes
-    proposed = re.search(r'name="ground-2-reasoning-en"[^>]*>([^<]*)<', page).group(1)
+    proposed = field_value(page, "ground-2-reasoning-en")
     assert "the same settlement as the main complex" in proposed and settlement in proposed
     version = str(case_state(app, case_id)[2])
     path = f"/staff/cases/{case_id}/review"
@@ -87,7 +79,7 @@ def test_the_refusal_carries_the_reasoning_from_the_review_to_the_final_act(app,
 
 
 def test_no_position_is_said_so_in_the_final_refusal(app, client, auth):
-    case_id = _same_settlement_case(app)
+    case_id = same_settlement_case(app)
     auth.login("clerk")
     post_form(client, f"/staff/cases/{case_id}/state-facts", {}, page=f"/applications/{case_id}")
     complete(client, case_id)

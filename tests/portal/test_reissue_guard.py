@@ -8,7 +8,6 @@ signing re-checks the certificate under a row lock.
 """
 from __future__ import annotations
 
-import re
 import threading
 
 import pytest
@@ -23,10 +22,10 @@ from portal.extensions import db
 from portal.gateway.services import fetch_state_facts
 from portal.review import services as review
 from tests.conftest import post_form
-from tests.portal.factories import (FULL, OVERRIDE, issued_certificate, reissue_draft, sign_in_page_as_signatory,
+from tests.portal.factories import (OVERRIDE, issued_certificate, reissue_draft, sign_in_page_as_signatory,
                                     status_of, submit_in_page, user_named)
 from tests.portal.officials import sign_decision
-from tests.support.html import field_value
+from tests.support.html import Page, field_value
 
 OWN_BIN = "210640005550"  # Altyn, the demo "applicant"
 
@@ -57,7 +56,7 @@ def _draft_in_page(client, auth, case_id: int, button: str) -> int:
 
 def _listed(register_page: str) -> list[str]:
     """The certificate numbers the register page lists."""
-    return re.findall(r">(DMP-C-[^<]+)</a>", register_page)
+    return [number for number in Page(register_page).texts("a") if number.startswith("DMP-C-")]
 
 
 def _current(client, number: str) -> bool:
@@ -82,8 +81,7 @@ def test_a_second_reissuance_is_refused_on_the_submit_page_while_the_first_is_op
     assert f"is already being re-issued on application {first_number}" in page and 'name="submit"' not in page
     edit = client.get(f"/applications/{second}/edit")  # said next to the certificate-number field too
     assert edit.status_code == 200
-    error = re.search(r'id="reissue_certificate_number-error">([^<]*)<', edit.get_data(as_text=True))
-    assert error and "is already being re-issued" in error.group(1)
+    assert "is already being re-issued" in Page(edit).error("reissue_certificate_number")
     response = submit_in_page(client, second)
     assert response.status_code != 302 and "is already being re-issued" in response.get_data(as_text=True)
     assert status_of(app, second) == "draft"

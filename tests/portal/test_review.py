@@ -1,14 +1,17 @@
 """The clerk's workbench: state facts, completeness (п.7) and review (п.8) through the forms."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from portal.applications.models import Application
+from portal.deadlines.sweeper import sweep
 from portal.extensions import db
-from portal.gateway.services import fetch_state_facts
 from portal.review.models import ReviewDecision
 from tests.conftest import csrf_token, post_form
-from tests.portal.factories import OVERRIDE, _version, case_state, complete, registered_case
+from tests.portal.factories import (OVERRIDE, _version, case_state, case_without_grounds, complete, registered_case,
+                                    same_settlement_case)
 
 
 def test_the_clerk_gets_state_facts_marked_as_the_development_source(app, client, auth):
@@ -63,11 +66,7 @@ def test_a_complete_package_goes_to_review_and_no_grounds_ends_awaiting_the_deci
 
 
 def test_proposed_grounds_are_accepted_or_rejected_with_a_reason_and_grounds_can_be_added(app, client, auth):
-    case_id = registered_case(app)
-    with app.app_context():  # a backup complex in the same settlement: condition 3 of п.4 fails
-        case = db.session.get(Application, case_id)
-        case.backup_complexes[0].settlement = case.main_complex.settlement
-        db.session.commit()
+    case_id = same_settlement_case(app)  # a backup complex in the same settlement: condition 3 of п.4 fails
     auth.login("clerk")
     post_form(client, f"/staff/cases/{case_id}/state-facts", {}, page=f"/applications/{case_id}")
     complete(client, case_id)
@@ -113,20 +112,9 @@ def test_only_clerks_act_on_the_workbench(app, client, auth, username):
 
 def test_no_grounds_closes_the_hearing_terms_so_the_sweeper_never_marks_them_missed(app):
     """After a review without grounds there is no preliminary refusal: its terms no longer apply (п.10)."""
-    from datetime import timedelta
-
-    from portal.accounts.models import User
-    from portal.applications.models import Application
-    from portal.deadlines.sweeper import sweep
-    from portal.review import services as review
-
+    case_id = case_without_grounds(app)
     with app.app_context():
-        case = db.session.scalar(db.select(Application).filter_by(status="registered"))
-        clerk = db.session.scalar(db.select(User).filter_by(username="clerk"))
-        review.decide_completeness(case, clerk, [], "", None, override_reason=OVERRIDE)
-        fetch_state_facts(case, clerk)
-        review.decide_review(case, clerk, {}, {}, "", None, None)
-        db.session.commit()
+        case = db.session.get(Application, case_id)
         states = {d.code: d.state for d in case.deadlines}
         assert states["hearing_notice"] == states["hearing"] == "closed"
         service_due = next(d.due_at for d in case.deadlines if d.code == "service")

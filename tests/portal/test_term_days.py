@@ -6,11 +6,10 @@ gets 404, a term of another case too).
 """
 from __future__ import annotations
 
-import re
-
 from portal.applications.models import Application
 from portal.deadlines.models import Deadline
 from portal.extensions import db
+from tests.support.html import Page
 
 
 def registered_case(app) -> tuple[int, list[int]]:
@@ -51,14 +50,14 @@ def test_the_term_route_answers_htmx_with_the_band_and_a_browser_with_a_page(app
     body = fragment.get_data(as_text=True)
     assert "<html" not in body and "<main" not in body
     assert f'aria-labelledby="term-{service_id}"' in body
-    assert len(re.findall(r'<li class="day counted', body)) == term
+    assert len(Page(body).find_all("li.day.counted")) == term
     assert due.strftime("%d.%m.%Y") in body and "working day 1" in body
 
     page = client.get(days_url(case_id, service_id))
     assert page.status_code == 200 and "HX-Request" in page.headers.get("Vary", "")
     html = page.get_data(as_text=True)
     assert "<main" in html and f'id="term-{service_id}"' in html  # the list's name is on the page
-    assert len(re.findall(r'<li class="day counted', html)) == term
+    assert len(Page(html).find_all("li.day.counted")) == term
     assert f'href="/applications/{case_id}#day-timeline"' in html
 
 

@@ -31,7 +31,7 @@ from portal.signatures.models import LoginChallenge, Signature
 from tests.conftest import NEW_ORGANIZATION, post_form
 from tests.portal.eds import (DEMO_BIN, application_xml as download_application, draft, signed_challenge, stored,
                               submit_signed, upload)
-from tests.portal.factories import case_with_grounds, send_notice
+from tests.portal.factories import case_with_grounds, notified_case
 
 REFUSED = "contains something the portal cannot show in full"
 
@@ -152,12 +152,7 @@ def test_the_tricked_document_is_genuinely_signed(app, sign):
 # --- a position on a preliminary refusal -----------------------------------------------------
 
 def _position_case(app, client, auth) -> tuple[int, str, bytes]:
-    case_id = case_with_grounds(app, "applicant")
-    auth.login("clerk")
-    send_notice(client, case_id)
-    auth.logout()
-    auth.login("applicant")
-    hearing = f"/applications/{case_id}/hearing"
+    case_id, hearing = notified_case(app, client, auth)
     document = post_form(client, f"/applications/{case_id}/hearing/position.xml",
                          {"position": "Резервный комплекс есть."}, page=hearing)
     assert document.status_code == 200

@@ -42,6 +42,7 @@ from tests.production.support import (
     wait_for,
     with_option,
 )
+from tests.support.html import Page
 
 FAULTS_OUTPUT = ROOT / "test-output" / "faults"
 RECORD = Path(os.environ.get("FAULTS_JSON") or FAULTS_OUTPUT / "faults.json")
@@ -244,8 +245,6 @@ def files_match_rows(db: Database, uploads: Path) -> dict:
 
 # --- HTTP as a browser does it -----------------------------------------------------------------
 
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-
 
 class Response:
     def __init__(self, status: int, headers: dict, body: bytes, ms: float):
@@ -260,9 +259,9 @@ class Response:
         return urlsplit(self.headers.get("location", "")).path if self.headers.get("location") else ""
 
     def csrf(self) -> str:
-        found = CSRF.search(self.text)
-        assert found, f"no CSRF token in the answer ({self.status}): {self.text[:300]}"
-        return found.group(1)
+        token = Page(self.text).attr("input[name=csrf_token]", "value")
+        assert token, f"no CSRF token in the answer ({self.status}): {self.text[:300]}"
+        return token
 
 
 class Stats:
@@ -403,10 +402,6 @@ def application_fields(csrf: str, version: str, n: int) -> dict:
     }
 
 
-VERSION = re.compile(r'name="version" value="(\d+)"')
-UPLOAD_CODE = re.compile(r'<li class="checklist-item missing" id="doc-([^"]+)"')
-
-
 def start_application(browser: Browser, n: int) -> int:
     """The cabinet, a new draft, the form filled in: the id of a draft waiting for its documents."""
     cabinet = browser.get("/cabinet", "cabinet")
@@ -415,13 +410,13 @@ def start_application(browser: Browser, n: int) -> int:
     application_id = int(re.search(r"/applications/(\d+)/edit", created.location).group(1))
     form = browser.get(created.location, "form")
     saved = browser.post(created.location, "save form",
-                         application_fields(form.csrf(), VERSION.search(form.text).group(1), n), expect=(302,))
+                         application_fields(form.csrf(), Page(form.text).value("version"), n), expect=(302,))
     assert saved.location.endswith(f"/applications/{application_id}/documents"), saved.location
     return application_id
 
 
 def missing_codes(page: Response) -> list[str]:
-    return UPLOAD_CODE.findall(page.text)
+    return [item.removeprefix("doc-") for item in Page(page.text).attrs("li.checklist-item.missing", "id")]
 
 
 def upload(browser: Browser, application_id: int, code: str, csrf: str, content: bytes = PDF,
@@ -461,15 +456,13 @@ def file_application(browser: Browser, n: int) -> int:
     return application_id
 
 
-CASE_LINK = re.compile(r'href="/applications/(\d+)"')
-
-
 def clerk_round(browser: Browser, known: list[int]) -> None:
     """Clerk: the queue, the queue filtered (htmx), a case and its completeness check."""
     queue_page = browser.get("/staff/cases", "queue")
     browser.get("/staff/cases?stage=registered", "queue filtered (htmx)",
                 headers={"HX-Request": "true", "HX-Target": "queue-results"})
-    ids = [int(i) for i in CASE_LINK.findall(queue_page.text)]
+    ids = [int(href.removeprefix("/applications/")) for href in Page(queue_page.text).hrefs("/applications/")
+           if href.removeprefix("/applications/").isdigit()]
     pool = known[-20:] or ids
     if not pool:
         return

@@ -30,6 +30,7 @@ from portal.signatures import pki
 from portal.signatures.report import Indication
 from portal.signatures.standin import StandIn
 from portal.signatures.verify import verify
+from tests.support.html import Page, text_of
 
 MODULE = "kz.gov.pki.knca.commonUtils"
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +94,7 @@ def page(s: StandIn) -> str:
 
 def press(s: StandIn, action_prefix: str) -> str:
     """Press the page's button whose form action starts with action_prefix, as a browser would (empty POST)."""
-    actions = [a.replace("&amp;", "&") for a in re.findall(r'<form method="post" action="([^"]+)"', page(s))]
+    actions = Page(page(s)).attrs("form[method=post]", "action")
     matching = [a for a in actions if a.startswith(action_prefix)]
     assert matching, f"no button {action_prefix} among {actions}"
     request = urllib.request.Request(s.page_url.rstrip("/") + matching[0], data=b"", method="POST")
@@ -310,7 +311,9 @@ def test_page_lists_people_and_escapes_everything(tmp_path, people_pki):
     assert "&lt;script&gt;alert(&quot;cn&quot;)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=&quot;m()&quot;&gt;" in html  # the method name in the last requests
     # The real person: username, CN, IIN, BIN and role, with a button per algorithm they have keys for.
-    row = re.search(rf"<tr><td>{USER}</td>.*?</tr>", html).group(0)
+    rows = [text_of(tr) for tr in Page(html).find_all("tr") if tr.xpath("string(td[1])") == USER]
+    assert len(rows) == 1, rows
+    row = rows[0]
     for shown in (" ".join(ORG["head_name"].split()[:2]), ORG["head_iin"], ORG["bin"], "first_head",
                   "Use for signing (RSA)"):
         assert shown in row
