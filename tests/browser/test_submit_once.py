@@ -26,6 +26,23 @@ def count_posts(page: Page, pattern: str) -> list[str]:
     return sent
 
 
+def hold_posts(page: Page, pattern: str) -> tuple[list[str], list]:
+    """A slow network: POSTs to URLs matching `pattern` leave and get no answer until the test lets them through
+    (`held[i].continue_()`); returns (their URLs, their held routes). Other requests go through."""
+    sent: list[str] = []
+    held: list = []
+
+    def hold(route):
+        if route.request.method == "POST":
+            sent.append(route.request.url)
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(pattern), hold)
+    return sent, held
+
+
 def drafts(app) -> int:
     from portal.applications.models import Application
     from portal.extensions import db
@@ -39,16 +56,7 @@ def test_a_second_press_while_a_form_is_on_its_way_sends_nothing(page, app):
     log_in(page, lang, "applicant", "demo-applicant")
     page.goto("/cabinet")
     before = drafts(app)
-    sent, held = [], []
-
-    def hold(route):  # a slow network: the first post has left and its answer has not come yet
-        if route.request.method == "POST":
-            sent.append(route.request.url)
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/applications/new$"), hold)
+    sent, held = hold_posts(page, r"/applications/new$")  # the first post leaves; its answer does not come yet
     button = page.get_by_role("button", name=t(lang, "Apply for accreditation"), exact=True)
     # Pressed, and pressed again (the mouse, then Enter) while the post is on its way. Scheduled inside the page:
     # while a navigation is pending, Playwright's own actions would wait for it to finish.
@@ -85,17 +93,8 @@ def test_the_pressed_button_is_disabled_while_an_htmx_form_is_on_its_way_and_ena
     page.goto(f"/applications/{draft}/documents")
     item = page.locator("li.checklist-item.missing").first
     upload = item.get_by_role("button", name=t(lang, "Upload"))
-    sent, held = [], []
-
     # The answer is held back until the test has seen the button disabled and pressed it again.
-    def slow(route):
-        if route.request.method == "POST":
-            sent.append(route.request.url)
-            held.append(route)
-        else:
-            route.continue_()
-
-    page.route(re.compile(rf"/applications/{draft}/documents"), slow)
+    sent, held = hold_posts(page, rf"/applications/{draft}/documents")
     item.get_by_label(t(lang, "File"), exact=True).set_input_files(
         {"name": "empty.pdf", "mimeType": "application/pdf", "buffer": b""})  # refused: 422 with its message
     upload.dblclick()
